@@ -1,0 +1,118 @@
+"""Staff roles (GLOSSARY) as groups, with their model permissions in one explicit table.
+
+Model permissions say what kind of object a role may touch at all; which objects it may touch
+goes through django-guardian object permissions (least privilege, seed 004 第5条・第14条).
+Later capabilities add rows here and grants in their services, nothing else.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import models, transaction
+from guardian.shortcuts import assign_perm, get_objects_for_user, remove_perm
+
+
+class StaffRole(models.TextChoices):
+    CHIEF_MANAGER = "chief_manager", "総括管理者"
+    PROTECTION_MANAGER = "protection_manager", "保護管理者"
+    PROTECTION_OFFICER = "protection_officer", "保護担当者"
+    AUDIT_OFFICER = "audit_officer", "監査責任者"
+    SCREENER = "screener", "審査担当者"
+    APPROVER = "approver", "決裁者"
+
+
+_REGISTER_READ = [
+    "files_registry.view_registerentry",
+    "files_registry.view_recordeditem",
+    "files_registry.view_anonymizeddatasetsummary",
+    "files_registry.view_anonymizeddatasetsummaryitem",
+    "files_registry.view_historicalregisterentry",
+    "accounts.view_organization",
+]
+
+# role -> model permissions ("app_label.codename"). Change only with the regulation in hand.
+ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
+    StaffRole.CHIEF_MANAGER: [
+        *_REGISTER_READ,
+        "files_registry.add_registerentry",
+        "files_registry.change_registerentry",
+        "files_registry.delete_registerentry",
+        "files_registry.import_registerentry",
+        "files_registry.confirm_eligibility",
+        "files_registry.add_recordeditem",
+        "files_registry.change_recordeditem",
+        "files_registry.delete_recordeditem",
+        "accounts.add_organization",
+        "accounts.change_organization",
+    ],
+    # Protection managers and officers edit the entries of their own organizations only:
+    # the admin checks the object permission accounts.manage_files on the entry's organization.
+    StaffRole.PROTECTION_MANAGER: [
+        *_REGISTER_READ,
+        "files_registry.add_registerentry",
+        "files_registry.import_registerentry",
+        "files_registry.confirm_eligibility",
+        "files_registry.add_recordeditem",
+        "files_registry.change_recordeditem",
+        "files_registry.delete_recordeditem",
+    ],
+    StaffRole.PROTECTION_OFFICER: [
+        *_REGISTER_READ,
+        "files_registry.add_recordeditem",
+        "files_registry.change_recordeditem",
+        "files_registry.delete_recordeditem",
+    ],
+    StaffRole.AUDIT_OFFICER: [*_REGISTER_READ],
+    StaffRole.SCREENER: ["files_registry.view_registerentry", "files_registry.view_recordeditem"],
+    StaffRole.APPROVER: ["files_registry.view_registerentry", "files_registry.view_recordeditem"],
+}
+
+# Roles whose holders manage the files of the organizations they are granted.
+ORGANIZATION_MANAGING_ROLES = (StaffRole.PROTECTION_MANAGER, StaffRole.PROTECTION_OFFICER)
+
+
+def role_group(role: StaffRole) -> Group:
+    group, _ = Group.objects.get_or_create(name=role.label)
+    return group
+
+
+@transaction.atomic
+def roles_sync() -> None:
+    """Create the role groups and set each one's model permissions to exactly the table above.
+
+    Idempotent; runs after every migrate. Permissions not (yet) installed are skipped.
+    """
+    for role, names in ROLE_PERMISSIONS.items():
+        wanted = []
+        for name in names:
+            app_label, codename = name.split(".")
+            wanted.extend(Permission.objects.filter(content_type__app_label=app_label, codename=codename))
+        role_group(role).permissions.set(wanted)
+
+
+def roles_sync_after_migrate(sender, **kwargs) -> None:
+    # post_migrate fires once per app; permissions of every app exist only after the last one.
+    from django.apps import apps
+
+    if sender.label == list(apps.get_app_configs())[-1].label:
+        roles_sync()
+
+
+def user_has_role(user, role: StaffRole) -> bool:
+    return user.is_active and user.groups.filter(name=role.label).exists()
+
+
+def organization_grant_manager(*, user, organization) -> None:
+    """Let `user` manage the files of `organization` (object permission accounts.manage_files)."""
+    assign_perm("accounts.manage_files", user, organization)
+
+
+def organization_revoke_manager(*, user, organization) -> None:
+    remove_perm("accounts.manage_files", user, organization)
+
+
+def organizations_managed_by(user):
+    """The organizations whose files `user` manages (every one for a holder of the global grant)."""
+    from portal.accounts.models import Organization
+
+    if not user.is_active:
+        return Organization.objects.none()
+    return get_objects_for_user(user, "accounts.manage_files", klass=Organization, accept_global_perms=True)

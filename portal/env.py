@@ -1,0 +1,90 @@
+"""Strict readers for settings that come from the environment.
+
+Every reader fails loudly (ImproperlyConfigured, naming the variable) on a value it cannot
+understand, instead of silently falling back: a typo in a production setting must stop the
+process at start-up, not weaken it.
+"""
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import environ
+from django.core.exceptions import ImproperlyConfigured
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+_MISSING = object()
+
+
+def _raw(name: str, default: object) -> str | object:
+    value = os.environ.get(name)
+    if value is None or value == "":
+        if default is _MISSING:
+            raise ImproperlyConfigured(f"The environment variable {name} is required.")
+        return default
+    return value
+
+
+def env_str(name: str, default: object = _MISSING) -> str:
+    return _raw(name, default)  # type: ignore[return-value]
+
+
+def env_bool(name: str, default: object = _MISSING) -> bool:
+    value = _raw(name, default)
+    if isinstance(value, bool):
+        return value
+    lowered = str(value).strip().lower()
+    if lowered in _TRUE:
+        return True
+    if lowered in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name} must be one of true/false/1/0/yes/no/on/off, not {value!r}.")
+
+
+def env_int(name: str, default: object = _MISSING, *, minimum: int | None = None) -> int:
+    value = _raw(name, default)
+    try:
+        number = int(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        raise ImproperlyConfigured(f"{name} must be a whole number, not {value!r}.") from None
+    if minimum is not None and number < minimum:
+        raise ImproperlyConfigured(f"{name} must be at least {minimum}, not {number}.")
+    return number
+
+
+def env_list(name: str, default: object = _MISSING) -> list[str]:
+    value = _raw(name, default)
+    if isinstance(value, list):
+        return value
+    return [item.strip() for item in str(value).split(",") if item.strip()]
+
+
+def env_choice(name: str, choices: tuple[str, ...], default: object = _MISSING) -> str:
+    value = str(_raw(name, default))
+    if value not in choices:
+        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def env_path(name: str, default: object = _MISSING) -> Path:
+    return Path(str(_raw(name, default))).expanduser().resolve()
+
+
+def env_url(name: str, parse: Callable[[str], dict], default: object = _MISSING) -> dict:
+    value = str(_raw(name, default))
+    try:
+        return parse(value)
+    except Exception as exc:
+        raise ImproperlyConfigured(f"{name} is not a usable URL ({exc}).") from None
+
+
+_SUPPORTED_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
+
+
+def database_config(url: str) -> dict:
+    """Django DATABASES entry for a postgres://… or sqlite:///… URL (the portal runs on no other)."""
+    config = environ.Env.db_url_config(url)
+    if config.get("ENGINE") not in _SUPPORTED_ENGINES:
+        raise ValueError("only postgres:// and sqlite:/// URLs are supported")
+    return config

@@ -1,0 +1,16 @@
+from django.core.management.base import BaseCommand
+
+from portal.demo import DEMO_PASSWORD, DEMO_STAFF, seed_demo
+
+
+class Command(BaseCommand):
+    help = "デモデータ（職員アカウント、個人情報ファイル簿）を登録します。何度実行しても同じ結果になります。"
+
+    def handle(self, *args, **options):
+        counts = seed_demo()
+        self.stdout.write(self.style.SUCCESS(f"デモデータを登録しました: {counts}"))
+        self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
+        self.stdout.write("  admin（初期設定用の特権管理者）")
+        for username, _last, _first, role, organization in DEMO_STAFF:
+            scope = f"、{organization}" if organization else ""
+            self.stdout.write(f"  {username}（{role.label}{scope}）")

@@ -1,0 +1,14 @@
+from django.contrib import admin
+from django.urls import include, path
+
+from portal import views
+
+admin.site.site_header = "行政機関等匿名加工情報 提案ポータル 管理画面"
+admin.site.site_title = "管理画面"
+admin.site.index_title = "業務メニュー"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("register/", include("files_registry.urls")),
+    path("admin/", admin.site.urls),
+]

@@ -1,0 +1,33 @@
+import pytest
+from django.core.management import call_command
+
+from files_registry.models import RegisterEntry
+from portal.accounts.models import User
+
+pytestmark = pytest.mark.django_db
+
+
+def test_seed_demo_loads_the_register_and_staff_and_is_idempotent():
+    call_command("seed_demo")
+    first = (RegisterEntry.objects.count(), User.objects.count())
+    call_command("seed_demo")
+
+    assert (RegisterEntry.objects.count(), User.objects.count()) == first
+    assert first[0] >= 51
+    sample = RegisterEntry.objects.get(name="個人情報保護取扱主任者受験者ファイル")
+    assert list(sample.recorded_items.values_list("name", flat=True)) == [
+        "受験年度",
+        "受験番号",
+        "氏名",
+        "生年月日",
+        "性別",
+        "住所",
+        "電話番号",
+        "合否の別",
+        "合格順位",
+        "得点",
+    ]
+    assert sample.open_for_proposals and sample.dataset_summaries.count() == 1
+    assert RegisterEntry.objects.filter(open_for_proposals=True).count() >= 5
+    assert RegisterEntry.objects.values("organization").distinct().count() >= 5
+    assert User.objects.get(username="pmanager").has_perm("accounts.manage_files", sample.organization) is False
