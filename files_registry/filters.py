@@ -11,6 +11,7 @@ from django.db.models import QuerySet
 from files_registry import search
 from files_registry.enums import FileType, RegisterSort
 from portal.accounts.models import Organization
+from portal.widgets import PlainSelect
 
 _SORT_ORDERING = {
     RegisterSort.NUMBER: ("register_number",),
@@ -21,7 +22,7 @@ _YES_NO_CHOICES = [("", "指定なし"), ("true", "あり"), ("false", "なし")
 
 
 def _boolean_select() -> forms.Select:
-    return forms.Select(choices=_YES_NO_CHOICES)
+    return PlainSelect(choices=_YES_NO_CHOICES)
 
 
 class SearchTextField(forms.CharField):
@@ -45,8 +46,11 @@ class RegisterEntryFilter(django_filters.FilterSet):
         queryset=Organization.objects.all(),
         to_field_name="name",
         empty_label="すべての組織",
+        widget=PlainSelect,
     )
-    file_type = django_filters.ChoiceFilter(label="ファイルの種別", choices=FileType.choices, empty_label="すべて")
+    file_type = django_filters.ChoiceFilter(
+        label="ファイルの種別", choices=FileType.choices, empty_label="すべて", widget=PlainSelect
+    )
     open = django_filters.BooleanFilter(
         label="提案募集の対象", field_name="open_for_proposals", widget=_boolean_select()
     )
@@ -57,7 +61,7 @@ class RegisterEntryFilter(django_filters.FilterSet):
         label="要配慮個人情報", field_name="contains_sensitive_information", widget=_boolean_select()
     )
     sort = django_filters.ChoiceFilter(
-        label="並び順", choices=RegisterSort.choices, method="filter_sort", empty_label=None
+        label="並び順", choices=RegisterSort.choices, method="filter_sort", empty_label=None, widget=PlainSelect
     )
 
     class Meta:
