@@ -14,7 +14,15 @@ mkdir -p "$PORTAL_DATA_DIR/broker/queue" "$PORTAL_DATA_DIR/broker/processed"
 .venv/bin/celery -A portal worker --beat --pool=solo --loglevel=INFO \
   --schedule "$PORTAL_DATA_DIR/celerybeat-schedule" >"$PORTAL_DATA_DIR/worker.log" 2>&1 &
 worker=$!
-trap 'kill "$worker" 2>/dev/null; wait "$worker" 2>/dev/null; echo; echo "停止しました。"' EXIT INT TERM
+.venv/bin/python manage.py runserver --noreload "127.0.0.1:$port" &
+web=$!
+stop() {
+  trap - INT TERM EXIT
+  kill "$web" "$worker" 2>/dev/null || true
+  wait "$web" "$worker" 2>/dev/null || true
+  echo; echo "停止しました。"
+}
+trap stop INT TERM EXIT
 
 cat <<MSG
 
@@ -24,4 +32,5 @@ cat <<MSG
   Ctrl-C で Web サーバーと worker を停止します。
 
 MSG
-.venv/bin/python manage.py runserver "127.0.0.1:$port"
+# Either process ending (or Ctrl-C) stops both.
+wait -n "$web" "$worker" || true
