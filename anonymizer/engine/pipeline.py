@@ -1,0 +1,328 @@
+"""The pipeline: a plan and a table (or file) in, the processed table, a report and the processing secrets out.
+
+Two passes over the source, so a file larger than memory gives exactly the in-memory result:
+
+1. *Global pass* — reads only the columns that need the whole dataset (subset filter, record suppression,
+   quasi-identifiers, the sensitive column, columns with global operations, the data-subject column), runs
+   their row-wise steps and keeps them as integer codes. Then it decides, for all rows at once: the subset,
+   the sample, rare categories, micro-aggregation, swapping, k-anonymity (record or cell suppression) and
+   l-diversity. k is global: classes are counted over every row before anything is suppressed.
+2. *Row pass* — reads everything chunk by chunk, keeps the rows the global pass kept, runs the row-wise
+   steps of the other columns (drop, pseudonymize, scrub, generalize, code, noise …), takes the global
+   columns from the first pass, scans the result for leftover identifiers and writes or collects it.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .errors import EngineError, InputError, OperationError
+from .generalize import as_string, format_numbers, to_numeric
+from .identifiers import scan_array
+from .io import TableSource, TableWriter, open_source, write_manifest
+from .kanon import CodedColumn, class_stats, local_suppression, suppress_records
+from .perturb import microaggregate, swap
+from .plan import Plan
+from .processing_secrets import ProcessingSecrets, SecretRecord
+from .report import Distributions, build_report
+from .steps import StepStats, apply_row_steps, global_steps, row_steps
+
+
+@dataclass
+class RunResult:
+    """``table`` is None when the output went to files (``files`` lists them)."""
+
+    table: pd.DataFrame | None
+    report: dict[str, Any]
+    secret_record: SecretRecord
+    files: list[dict[str, Any]] = field(default_factory=list)
+
+
+@dataclass
+class GlobalState:
+    n_rows: int
+    keep: np.ndarray
+    columns: dict[str, CodedColumn]
+    numeric: dict[str, np.ndarray]
+    measures: dict[str, Any]
+    before: Distributions
+    subjects_hash: np.ndarray | None = None
+
+
+def anonymize(table: pd.DataFrame | pa.Table, plan: Plan, secrets: ProcessingSecrets, *,
+              chunk_rows: int | None = None, retain_deleted: bool = False) -> RunResult:
+    """Process an in-memory table. Returns the output DataFrame, the report and the secret record."""
+    return run(open_source(table, chunk_rows=chunk_rows), plan, secrets, retain_deleted=retain_deleted)
+
+
+def anonymize_file(source: str | Path, plan: Plan, secrets: ProcessingSecrets, *, output: str | Path | None = None,
+                   fmt: str | None = None, chunk_rows: int | None = None, encoding: str | None = None,
+                   manifest: bool = True, retain_deleted: bool = False) -> RunResult:
+    """Process a CSV/Excel/Parquet file, chunk by chunk when ``chunk_rows`` is set.
+
+    With ``output`` the result is written atomically (CSV UTF-8 with BOM, or Parquet by suffix/``fmt``)
+    with ``manifest.json`` beside it, and ``RunResult.table`` is None; otherwise the table is returned.
+    """
+    src = open_source(source, chunk_rows=chunk_rows, encoding=encoding)
+    return run(src, plan, secrets, output=output, fmt=fmt, manifest=manifest, retain_deleted=retain_deleted)
+
+
+def run(src: TableSource, plan: Plan, secrets: ProcessingSecrets, *, output: str | Path | None = None,
+        fmt: str | None = None, manifest: bool = True, retain_deleted: bool = False) -> RunResult:
+    timings: dict[str, float] = {}
+    t0 = time.perf_counter()
+    _check_columns(src, plan)
+    stats = StepStats()
+    state = _global_pass(src, plan, secrets, stats, retain_deleted)
+    timings["global_pass"] = time.perf_counter() - t0
+    t1 = time.perf_counter()
+    writer = TableWriter(output, fmt) if output is not None else None
+    collected: list[pa.Table] = []
+    leftovers: dict[str, dict[str, int]] = {}
+    after = Distributions(_dist_columns(plan), top_n=plan.dataset.get("top_n", 10))
+    before = state.before
+    offset = 0
+    out_cols = plan.output_columns
+    try:
+        for batch in src.batches():
+            n = batch.num_rows
+            keep = state.keep[offset:offset + n]
+            rows = np.flatnonzero(keep)
+            kept = batch.take(pa.array(rows)) if len(rows) < n else batch
+            arrays = []
+            for name in out_cols:
+                col = plan.column(name)
+                if name in state.columns:
+                    arr = state.columns[name].to_arrow(rows + offset)
+                elif name in state.numeric:
+                    vals = state.numeric[name][rows + offset]
+                    arr = format_numbers(vals)
+                else:
+                    raw = kept.column(name).combine_chunks()
+                    before.add(name, raw)
+                    arr = apply_row_steps(raw, col, row_steps(col), row_index=rows + offset, secrets=secrets,
+                                          stats=stats, mode=plan.mode, suppressed=plan.suppressed_value,
+                                          retain_deleted=retain_deleted)
+                after.add(name, arr)
+                if not any(s.op == "pseudonymize" for s in col.steps):
+                    for kind, cnt in scan_array(arr, mode=plan.mode).items():
+                        leftovers.setdefault(name, {})[kind] = leftovers.get(name, {}).get(kind, 0) + cnt
+                arrays.append(arr)
+            out = pa.table(arrays, names=out_cols) if out_cols else pa.table({})
+            if writer is not None:
+                writer.write(out)
+            else:
+                collected.append(out)
+            offset += n
+        files = [writer.close()] if writer is not None else []
+    except BaseException:
+        if writer is not None:
+            writer.abort()
+        raise
+    timings["row_pass"] = time.perf_counter() - t1
+    report = build_report(plan, state=state, stats=stats, before=before, after=after, leftovers=leftovers,
+                          timings=timings)
+    record = SecretRecord(plan_digest=plan.digest, mode=plan.mode, secrets=secrets,
+                          keys_used={s.get("key", "pseudonym"): s.get("algorithm", "hmac-sha256")
+                                     for c in plan.columns for s in c.steps if s.op == "pseudonymize"},
+                          id_maps=stats.id_maps, deleted=stats.deleted)
+    if output is not None and manifest:
+        write_manifest(Path(output).with_name("manifest.json"), files, report=report)
+    table = None
+    if writer is None:
+        combined = pa.concat_tables(collected) if collected else pa.table({})
+        table = combined.to_pandas()
+    return RunResult(table=table, report=report, secret_record=record, files=files)
+
+
+def _check_columns(src: TableSource, plan: Plan) -> None:
+    have = set(src.column_names)
+    missing = [c for c in plan.column_names if c not in have]
+    if missing:
+        raise InputError("処理計画の列が入力にありません: " + "、".join(f'"{m}"' for m in missing))
+    extra = [c for c in src.column_names if c not in set(plan.column_names)]
+    if extra and plan.unlisted_columns == "error":
+        raise InputError("入力に処理計画にない列があります（計画に記載するか unlisted_columns: drop を指定）: "
+                         + "、".join(f'"{e}"' for e in extra))
+
+
+def _global_columns(plan: Plan) -> list[str]:
+    ds = plan.dataset
+    names: list[str] = []
+    if ds.get("k_anonymity"):
+        names += plan.quasi_identifiers
+    if plan.sensitive:
+        names.append(plan.sensitive)
+    names += [c.name for c in plan.columns if global_steps(c) and not c.dropped]
+    return list(dict.fromkeys(names))
+
+
+def _dist_columns(plan: Plan) -> list[str]:
+    return [c.name for c in plan.columns if not c.dropped
+            and c.role in ("quasi_identifier", "sensitive", "attribute")
+            and not any(s.op == "pseudonymize" for s in c.steps)]
+
+
+def _condition_mask(table: pa.Table, cond: dict[str, Any]) -> np.ndarray:
+    arr = table.column(cond["column"]).combine_chunks()
+    hit = np.ones(len(arr), dtype=bool)
+    if "values" in cond:
+        hit &= pc.is_in(as_string(arr), value_set=pa.array([str(v) for v in cond["values"]],
+                                                           pa.large_string())).fill_null(False) \
+            .to_numpy(zero_copy_only=False)
+    if "min" in cond or "max" in cond:
+        nums, is_num = to_numeric(arr)
+        hit &= is_num
+        if "min" in cond:
+            hit &= nums >= cond["min"]
+        if "max" in cond:
+            hit &= nums <= cond["max"]
+    return hit
+
+
+def _global_pass(src: TableSource, plan: Plan, secrets: ProcessingSecrets, stats: StepStats,
+                 retain_deleted: bool) -> GlobalState:
+    ds = plan.dataset
+    gcols = _global_columns(plan)
+    numeric_cols = {c.name for c in plan.columns if c.name in gcols
+                    and any(s.op == "microaggregate" for s in c.steps)}
+    subj_col = (ds.get("data_subjects") or {}).get("column")
+    needed = list(dict.fromkeys(gcols + [c["column"] for c in ds.get("filter", [])]
+                                + [c["column"] for c in ds.get("record_suppression", [])]
+                                + ([subj_col] if subj_col else [])))
+    before = Distributions(_dist_columns(plan), top_n=ds.get("top_n", 10))
+    keep_parts, code_parts, num_parts, subj_parts = [], {c: [] for c in gcols}, {c: [] for c in numeric_cols}, []
+    offset = 0
+    for batch in src.batches(needed):
+        n = batch.num_rows
+        keep = np.ones(n, dtype=bool)
+        for cond in ds.get("filter", []):
+            keep &= _condition_mask(batch, cond)
+        for cond in ds.get("record_suppression", []):
+            keep &= ~_condition_mask(batch, cond)
+        keep_parts.append(keep)
+        idx = np.arange(offset, offset + n)
+        for name in gcols:
+            col = plan.column(name)
+            raw = batch.column(name).combine_chunks()
+            if name in before.counts:
+                before.add(name, pc.filter(raw, pa.array(keep)))
+            arr = apply_row_steps(raw, col, row_steps(col), row_index=idx, secrets=secrets, stats=stats,
+                                  mode=plan.mode, suppressed=plan.suppressed_value, retain_deleted=retain_deleted)
+            if name in numeric_cols:
+                num_parts[name].append(to_numeric(arr)[0])
+            else:
+                code_parts[name].append(arr)
+        if subj_col:
+            text = as_string(batch.column(subj_col).combine_chunks())
+            subj_parts.append(pd.util.hash_array(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)))
+        offset += n
+    keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
+    columns = {name: _merge_coded(parts) for name, parts in code_parts.items() if name not in numeric_cols}
+    numeric = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in num_parts.items()}
+    measures: dict[str, Any] = {"source_rows": int(offset), "subset_rows": int(keep.sum())}
+    sample = ds.get("sample")
+    if sample:
+        idx = np.flatnonzero(keep)
+        rng = secrets.rng("sample")
+        size = sample["rows"] if "rows" in sample else round(len(idx) * sample["fraction"])
+        chosen = np.sort(rng.choice(idx, size=min(size, len(idx)), replace=False))
+        keep = np.zeros_like(keep)
+        keep[chosen] = True
+    measures["sampled_rows"] = int(keep.sum())
+    _apply_global_steps(plan, secrets, keep, columns, numeric, stats)
+    _enforce_kanon(plan, keep, columns, measures, stats)
+    subjects = np.concatenate(subj_parts) if subj_parts else None
+    return GlobalState(n_rows=offset, keep=keep, columns=columns, numeric=numeric, measures=measures,
+                       before=before, subjects_hash=subjects)
+
+
+def _merge_coded(parts: list[pa.Array]) -> CodedColumn:
+    """One CodedColumn from per-chunk arrays, with one dictionary for all chunks."""
+    if not parts:
+        return CodedColumn(np.zeros(0, dtype=np.int32), [])
+    if len(parts) == 1:
+        return CodedColumn.from_arrow(parts[0])
+    labels: dict[str, int] = {}
+    codes = []
+    for arr in parts:
+        c = CodedColumn.from_arrow(arr)
+        remap = np.array([labels.setdefault(lab, len(labels)) for lab in c.labels] + [-1], dtype=np.int32)
+        codes.append(remap[c.codes])
+    merged = np.concatenate(codes)
+    merged[merged == -1] = len(labels)
+    return CodedColumn(merged, list(labels))
+
+
+def _apply_global_steps(plan: Plan, secrets: ProcessingSecrets, keep: np.ndarray,
+                        columns: dict[str, CodedColumn], numeric: dict[str, np.ndarray], stats: StepStats) -> None:
+    rows = np.flatnonzero(keep)
+    for col in plan.columns:
+        for step in global_steps(col):
+            try:
+                if step.op == "rare_categories":
+                    # seed 002 3-2-4 事例1: a value with very few records (a very rare disease) is removed
+                    cc = columns[col.name]
+                    counts = np.bincount(cc.codes[rows], minlength=cc.null_code + 1)
+                    rare = np.flatnonzero((counts[:cc.null_code] > 0) & (counts[:cc.null_code] < step.get("min_count")))
+                    target = step.get("replace_with") or plan.suppressed_value
+                    if len(rare):
+                        tcode = cc.code_of(target)
+                        hit = np.isin(cc.codes[rows], rare)
+                        merged = int((cc.codes[rows] == tcode).sum()) + int(hit.sum())
+                        if merged < step.get("min_count"):
+                            # the merged category would itself be rare: suppress the cells instead
+                            tcode = cc.code_of(plan.suppressed_value)
+                        cc.codes[rows[hit]] = tcode
+                        stats.add(stats.cells_suppressed, col.name, int(hit.sum()))
+                elif step.op == "microaggregate":
+                    values = numeric[col.name]
+                    values[rows] = microaggregate(values[rows], step.get("size"))
+                elif step.op == "swap":
+                    if col.name in numeric:
+                        values = numeric[col.name]
+                        values[rows] = swap(values[rows], step.get("rate"), secrets, f"swap:{col.name}")
+                    else:
+                        cc = columns[col.name]
+                        cc.codes[rows] = swap(cc.codes[rows], step.get("rate"), secrets, f"swap:{col.name}")
+            except EngineError:
+                raise
+            except Exception:
+                raise OperationError(f'列 "{col.name}" の処理 "{step.op}" に失敗しました') from None
+
+
+def _enforce_kanon(plan: Plan, keep: np.ndarray, columns: dict[str, CodedColumn], measures: dict[str, Any],
+                   stats: StepStats) -> None:
+    """seed 002 3-2-5: k-anonymity on the quasi-identifiers with the least suppression, then l-diversity."""
+    kanon = plan.dataset.get("k_anonymity")
+    if not kanon:
+        return
+    qis = [columns[q] for q in plan.quasi_identifiers]
+    k = kanon["k"]
+    method = kanon.get("method", "record")
+    sens = columns.get(plan.sensitive) if plan.sensitive else None
+    l_target = (plan.dataset.get("l_diversity") or {}).get("l")
+    rows = np.flatnonzero(keep)
+    before_stats = class_stats(qis, k, sens, l_target, rows=rows)
+    measures["before_k"] = before_stats.__dict__
+    measures["records_suppressed"] = 0
+    measures["cells_suppressed"] = 0
+    if method == "cell":
+        cells, _left = local_suppression(qis, k, plan.suppressed_value, rows=rows)
+        measures["cells_suppressed"] = cells
+        for q in plan.quasi_identifiers:
+            stats.add(stats.cells_suppressed, q, 0)
+    if method in ("record", "cell"):
+        drop = suppress_records(qis, k, sens, l_target, rows=rows)
+        keep[rows[drop]] = False
+        measures["records_suppressed"] = int(drop.sum())
+    measures["max_suppression"] = kanon.get("max_suppression", 0.05)
+    measures["method"] = method

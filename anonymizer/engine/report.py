@@ -1,0 +1,273 @@
+"""The risk and utility report of a run (a JSON-serialisable dict) and its compliance verdict.
+
+The verdict checks the five processing standards (seed 002 3-2-1 … 3-2-5; in pseudonymized mode the three
+of seed 003 4(1)) and the data-subject rule of screening criterion ② (seed 000: 本人の数が1000人以上かつ
+個人情報ファイルの本人の数以下), with a Japanese reason for every failure.
+
+The report never holds a processing secret or a deleted value: it names columns, operations and counts;
+value distributions show only values held by at least ``max(k, 10)`` records, top N of them, and numeric
+columns show no minimum or maximum (an extreme is exactly the unique description that was removed).
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+import pyarrow as pa
+import pyarrow.compute as pc
+
+from .kanon import class_stats
+from .plan import ROLE_LABELS, Plan
+
+if TYPE_CHECKING:
+    from .pipeline import GlobalState
+    from .steps import StepStats
+
+MAX_TRACKED_VALUES = 50_000
+ANONYMIZED_LABEL = "行政機関等匿名加工情報"
+PSEUDONYMIZED_LABEL = "仮名加工情報"
+STANDARDS = {
+    "anonymized": {
+        "1": "① 特定の個人を識別することができる記述等の削除",
+        "2": "② 個人識別符号の削除",
+        "3": "③ 情報を相互に連結する符号の削除",
+        "4": "④ 特異な記述等の削除",
+        "5": "⑤ 個人情報ファイルの性質を踏まえたその他の措置",
+    },
+    "pseudonymized": {
+        "1": "① 特定の個人を識別することができる記述等の削除",
+        "2": "② 個人識別符号の削除",
+        "3": "③ 不正に利用されることにより財産的被害が生じるおそれがある記述等の削除",
+    },
+}
+REPLACING_OPS = {"drop", "pseudonymize", "generalize"}
+UNIQUE_OPS = {"top_code", "bottom_code", "generalize", "microaggregate", "noise", "suppress_cells",
+              "rare_categories", "swap"}
+
+
+class Distributions:
+    """Value counts per column, accumulated chunk by chunk, bounded in size."""
+
+    def __init__(self, columns: list[str], top_n: int = 10):
+        self.top_n = top_n
+        self.counts: dict[str, Counter] = {c: Counter() for c in columns}
+        self.too_many: set[str] = set()
+
+    def add(self, name: str, arr: pa.Array) -> None:
+        if name not in self.counts or name in self.too_many:
+            return
+        arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        if pa.types.is_dictionary(arr.type):
+            idx = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
+            counts = np.bincount(idx[idx >= 0], minlength=len(arr.dictionary))
+            labels = arr.dictionary.to_pylist()
+            pairs = [(str(labels[i]), int(counts[i])) for i in np.flatnonzero(counts)]
+        else:
+            vc = pc.value_counts(pc.drop_null(arr))
+            pairs = list(zip(map(str, vc.field("values").to_pylist()), vc.field("counts").to_pylist(),
+                             strict=True))
+        counter = self.counts[name]
+        for value, count in pairs:
+            counter[value] += count
+        if len(counter) > MAX_TRACKED_VALUES:
+            self.too_many.add(name)
+            self.counts[name] = Counter()
+
+    def summary(self, name: str, min_count: int) -> dict[str, Any]:
+        if name in self.too_many:
+            return {"distinct": f"{MAX_TRACKED_VALUES} 超", "top": [], "note": "値の種類が多いため省略"}
+        counter = self.counts.get(name, Counter())
+        shown = [(v, c) for v, c in counter.most_common() if c >= min_count][: self.top_n]
+        total = sum(counter.values())
+        return {"distinct": len(counter), "top": [[v, c] for v, c in shown],
+                "other": total - sum(c for _, c in shown), "records": total}
+
+    def rare(self, name: str, min_count: int, marker: str) -> int | None:
+        """How many distinct values have fewer than ``min_count`` records (None if not tracked)."""
+        if name in self.too_many or name not in self.counts:
+            return None
+        return sum(1 for v, c in self.counts[name].items() if c < min_count and v != marker)
+
+
+def build_report(plan: Plan, *, state: GlobalState, stats: StepStats, before: Distributions,
+                 after: Distributions, leftovers: dict[str, dict[str, int]],
+                 timings: dict[str, float]) -> dict[str, Any]:
+    ds = plan.dataset
+    m = state.measures
+    kept_rows = np.flatnonzero(state.keep)
+    output_rows = len(kept_rows)
+    kanon = ds.get("k_anonymity")
+    k_target = kanon["k"] if kanon else None
+    privacy: dict[str, Any] = {"quasi_identifiers": plan.quasi_identifiers if kanon else [], "k_target": k_target}
+    if kanon:
+        qis = [state.columns[q] for q in plan.quasi_identifiers]
+        sens = state.columns.get(plan.sensitive) if plan.sensitive else None
+        l_target = (ds.get("l_diversity") or {}).get("l")
+        cs = class_stats(qis, k_target, sens, l_target, rows=kept_rows)
+        suppressed = m.get("records_suppressed", 0)
+        base = max(m.get("sampled_rows", 0), 1)
+        privacy.update({
+            "method": m.get("method"),
+            "k": cs.k, "classes": cs.classes, "classes_below_k": cs.classes_below_k,
+            "records_below_k": cs.records_below_k, "unique_records": cs.unique_records,
+            "unique_share": cs.unique_records / output_rows if output_rows else 0.0,
+            "sensitive": plan.sensitive, "l_target": l_target, "l": cs.l, "classes_below_l": cs.classes_below_l,
+            "records_suppressed": suppressed, "record_suppression_rate": suppressed / base,
+            "qi_cells_suppressed": m.get("cells_suppressed", 0),
+            "max_suppression": m.get("max_suppression"),
+            "before": {key: m["before_k"][key] for key in ("k", "classes", "classes_below_k", "unique_records")},
+        })
+    subj_cfg = ds.get("data_subjects") or {}
+    hashes = state.subjects_hash
+    subjects = len(np.unique(hashes[kept_rows])) if hashes is not None else output_rows
+    min_count = max(k_target or 1, 10)
+    report: dict[str, Any] = {
+        "report_version": 1,
+        "label": ANONYMIZED_LABEL if plan.mode == "anonymized" else PSEUDONYMIZED_LABEL,
+        "plan": {"name": plan.name, "digest": plan.digest, "mode": plan.mode},
+        "rows": {"source": m["source_rows"], "subset": m["subset_rows"], "sampled": m["sampled_rows"],
+                 "suppressed": m.get("records_suppressed", 0), "output": output_rows},
+        "items": {"output": plan.output_columns, "dropped": [c.name for c in plan.columns if c.dropped]},
+        "privacy": privacy,
+        "cells_suppressed": {**stats.cells_suppressed,
+                             **({"(準識別子)": m["cells_suppressed"]} if m.get("cells_suppressed") else {})},
+        "data_subjects": {"count": subjects, "counted_by": subj_cfg.get("column") or "行数",
+                          "minimum": subj_cfg.get("minimum", 1000), "source_count": subj_cfg.get("source_count")},
+        "identifiers": {
+            "deleted": stats.identifiers_deleted,
+            "my_number_invalid_check_digit": stats.my_number_invalid,
+            "leftover": {c: v for c, v in leftovers.items() if v},
+            "leftover_total": sum(sum(v.values()) for v in leftovers.values()),
+            "not_scanned": [c.name for c in plan.columns if not c.dropped
+                            and any(s.op == "pseudonymize" for s in c.steps)],
+        },
+        "columns": {c.name: _column_entry(c, plan) for c in plan.columns},
+        "distributions": {name: {"before": before.summary(name, min_count), "after": after.summary(name, min_count)}
+                          for name in after.counts},
+        "timings": {k: round(v, 4) for k, v in timings.items()},
+    }
+    report["compliance"] = _verdict(plan, report, after)
+    return report
+
+
+def _column_entry(col: Any, plan: Plan) -> dict[str, Any]:
+    ops = []
+    for s in col.steps:
+        params = {k: v for k, v in s.params.items() if k != "hierarchy"}
+        ops.append({"op": s.op, **params})
+    return {"role": col.role, "role_label": ROLE_LABELS[col.role], "output": "削除" if col.dropped else "出力",
+            "operations": ops, "standards": _standards_met(col, plan)}
+
+
+def _standards_met(col: Any, plan: Plan) -> list[str]:
+    ops = set(col.ops)
+    out: list[str] = []
+    names = STANDARDS[plan.mode]
+    if col.role == "identifier" and ops & REPLACING_OPS:
+        out.append(names["1"])
+    if col.role == "quasi_identifier" and ops & {"drop", "generalize"}:
+        out.append(names["1"])
+    if (col.role == "id_code" and ops & {"drop", "pseudonymize"}) or "scrub_identifiers" in ops:
+        out.append(names["2"])
+    if plan.mode == "anonymized":
+        if col.role == "linking_code" and ops & {"drop", "pseudonymize"}:
+            out.append(names["3"])
+        if ops & {"top_code", "bottom_code", "rare_categories"}:
+            out.append(names["4"])
+        if ops & {"suppress_cells", "microaggregate", "swap", "noise"} or (
+                col.name in plan.quasi_identifiers and plan.dataset.get("k_anonymity") and not col.dropped):
+            out.append(names["5"])
+    elif (col.role == "financial" and ops & {"drop", "pseudonymize"}) or "scrub_identifiers" in ops:
+        out.append(names["3"])
+    return out
+
+
+def _verdict(plan: Plan, report: dict[str, Any], after: Distributions) -> dict[str, Any]:
+    names = STANDARDS[plan.mode]
+    fails: dict[str, list[str]] = {key: [] for key in names}
+    for col in plan.columns:
+        ops = set(col.ops)
+        q = f'列 "{col.name}"'
+        if col.role == "identifier" and not ops & REPLACING_OPS:
+            fails["1"].append(f"{q} は特定の個人を識別できる記述等ですが、削除・置換・一般化されていません")
+        if col.role == "id_code" and not ops & {"drop", "pseudonymize"}:
+            fails["2"].append(f"{q} は個人識別符号ですが、削除されていません")
+        if col.role == "free_text" and not col.dropped and "scrub_identifiers" not in ops:
+            fails["2"].append(f"{q} は自由記述ですが、個人識別符号等の削除（scrub_identifiers）が指定されていません")
+        if col.role == "linking_code" and not ops & {"drop", "pseudonymize"}:
+            key = "3" if plan.mode == "anonymized" else "1"
+            fails[key].append(f"{q} は情報を相互に連結する符号ですが、削除も仮IDへの置換もされていません")
+        if col.role == "financial" and not ops & {"drop", "pseudonymize"}:
+            key = "3" if plan.mode == "pseudonymized" else "1"
+            fails[key].append(f"{q} は財産的被害が生じるおそれがある記述等ですが、削除されていません")
+    leftover = report["identifiers"]["leftover"]
+    if report["identifiers"]["leftover_total"]:
+        where = "、".join(f'"{c}"' for c in leftover)
+        fails["2"].append(f"出力に個人識別符号等のパターンが {report['identifiers']['leftover_total']} 件"
+                          f"残っています（列 {where}）")
+    if plan.mode == "anonymized":
+        _unique_fails(plan, report, after, fails["4"])
+        _nature_fails(plan, report, fails["5"])
+    standards = {names[key]: {"passed": not fails[key], "reasons": fails[key]} for key in names}
+    subjects = _subject_fails(plan, report)
+    reasons = [r for key in names for r in fails[key]] + subjects
+    return {"compliant": not reasons, "standards": standards,
+            "data_subjects": {"passed": not subjects, "reasons": subjects}
+            if plan.mode == "anonymized" else {"passed": True, "reasons": [], "note": "仮名加工情報には適用しない"},
+            "reasons": reasons}
+
+
+def _unique_fails(plan: Plan, report: dict[str, Any], after: Distributions, out: list[str]) -> None:
+    """seed 002 3-2-4: no unique description left in a quasi-identifier or sensitive column."""
+    kanon = plan.dataset.get("k_anonymity") or {}
+    min_count = (plan.dataset.get("unique_descriptions") or {}).get("min_count") or kanon.get("k") or 2
+    for col in plan.columns:
+        if col.dropped or col.role not in ("quasi_identifier", "sensitive"):
+            continue
+        q = f'列 "{col.name}"'
+        if col.type in ("integer", "number") and not set(col.ops) & UNIQUE_OPS:
+            out.append(f"{q} は数値ですが、トップ／ボトムコーディング等の特異な値の処理がありません")
+            continue
+        if col.type in ("integer", "number") and not set(col.ops) & {"generalize", "rare_categories"}:
+            continue  # coded or perturbed numbers: rare exact values are expected and not descriptions
+        rare = after.rare(col.name, min_count, plan.suppressed_value)
+        if rare is None:
+            out.append(f"{q} は値の種類が多く、特異な記述等が残っていないことを確認できません")
+        elif rare:
+            out.append(f"{q} に {min_count} 件未満しかない値が {rare} 種類残っています（特異な記述等）")
+
+
+def _nature_fails(plan: Plan, report: dict[str, Any], out: list[str]) -> None:
+    """seed 002 3-2-5: k-anonymity (and l-diversity) on the quasi-identifiers, within the suppression limit."""
+    p = report["privacy"]
+    has_qi = any(c.role == "quasi_identifier" and not c.dropped for c in plan.columns)
+    if not plan.dataset.get("k_anonymity"):
+        if has_qi:
+            out.append("準識別子について k-匿名性の確認（dataset.k_anonymity）が指定されていません")
+        return
+    if report["rows"]["output"] == 0:
+        out.append("出力されるレコードがありません")
+        return
+    if p["k"] < p["k_target"]:
+        out.append(f"k-匿名性を満たしていません（k = {p['k']}、目標 {p['k_target']}。目標未満の等価クラスが "
+                   f"{p['classes_below_k']} 個、{p['records_below_k']} レコード）")
+    if p["record_suppression_rate"] > p["max_suppression"]:
+        out.append(f"レコード削除率 {p['record_suppression_rate']:.1%} が上限 {p['max_suppression']:.1%} を"
+                   "超えています（一般化を強めてください）")
+    if p.get("l_target") and (p["l"] or 0) < p["l_target"]:
+        out.append(f"l-多様性を満たしていません（l = {p['l']}、目標 {p['l_target']}）")
+
+
+def _subject_fails(plan: Plan, report: dict[str, Any]) -> list[str]:
+    """seed 000 審査基準②: 本人の数が1000人以上かつ個人情報ファイルを構成する保有個人情報の本人の数以下."""
+    if plan.mode != "anonymized":
+        return []
+    d = report["data_subjects"]
+    out = []
+    if d["count"] < d["minimum"]:
+        out.append(f"本人の数が {d['count']} 人で、{d['minimum']} 人以上という審査基準②を満たしません")
+    if d["source_count"] is not None and d["count"] > d["source_count"]:
+        out.append(f"本人の数 {d['count']} 人が個人情報ファイルの本人の数 {d['source_count']} 人を超えています")
+    return out
