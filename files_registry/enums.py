@@ -9,7 +9,10 @@ class FileType(models.TextChoices):
 
 
 class EligibilityCondition(models.TextChoices):
-    """The three conditions of a file offered for proposals (seed 000 ①②③, 法110)."""
+    """The three conditions of a file offered for proposals (seed 000 ①②③; 法60条3項各号).
+
+    The register records that a file meeting them is open for proposals (法110).
+    """
 
     REGISTERED = "registered", "①個人情報ファイル簿に掲載された個人情報ファイルであること"
     DISCLOSABLE = "disclosable", "②情報公開請求があれば全部又は一部を開示するものであること"

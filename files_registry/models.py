@@ -18,6 +18,18 @@ def _default_agency_name() -> str:
     return settings.AGENCY_NAME
 
 
+def _confirmer(label: str) -> models.ForeignKey:
+    """Who confirmed an eligibility condition; kept when the account is deleted (history keeps the id)."""
+    return models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=label,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+
 class RegisterEntryQuerySet(models.QuerySet):
     def published(self):
         return self.filter(published=True)
@@ -65,36 +77,15 @@ class RegisterEntry(models.Model):
     # --- Staff only: never shown on public pages ---
     subject_count = models.PositiveIntegerField("本人の数", null=True, blank=True)
     # The three conditions a file must meet to be offered for proposals (seed 000 ①②③;
-    # 法110). Each confirmation records who confirmed it and when.
+    # 法60条3項). Each confirmation records who confirmed it and when.
     eligibility_registered = models.BooleanField(EligibilityCondition.REGISTERED.label, default=False)
-    eligibility_registered_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="①の確認者",
-    )
+    eligibility_registered_by = _confirmer("①の確認者")
     eligibility_registered_at = models.DateTimeField("①の確認日時", null=True, blank=True)
     eligibility_disclosable = models.BooleanField(EligibilityCondition.DISCLOSABLE.label, default=False)
-    eligibility_disclosable_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="②の確認者",
-    )
+    eligibility_disclosable_by = _confirmer("②の確認者")
     eligibility_disclosable_at = models.DateTimeField("②の確認日時", null=True, blank=True)
     eligibility_processable = models.BooleanField(EligibilityCondition.PROCESSABLE.label, default=False)
-    eligibility_processable_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-        verbose_name="③の確認者",
-    )
+    eligibility_processable_by = _confirmer("③の確認者")
     eligibility_processable_at = models.DateTimeField("③の確認日時", null=True, blank=True)
 
     # Normalised text of name, purpose, recorded items, agency and organization (see search.py).
@@ -114,7 +105,7 @@ class RegisterEntry(models.Model):
             ("confirm_eligibility", "提案募集の3要件を確認する"),
         ]
         constraints = [
-            # 法110 / seed 000: only a file meeting all three conditions may be offered for proposals.
+            # 法60条3項 / seed 000: only a file meeting all three conditions may be offered for proposals (法110).
             models.CheckConstraint(
                 condition=models.Q(open_for_proposals=False)
                 | models.Q(eligibility_registered=True, eligibility_disclosable=True, eligibility_processable=True),
