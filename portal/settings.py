@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "portal",
     "portal.accounts",
     "files_registry",
+    "anonymizer",
 ]
 
 MIDDLEWARE = [
