@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "django_filters",
     "portal",
     "portal.accounts",
+    "portal.audit",
     "files_registry",
+    "proposals",
+    "contracts",
     "anonymizer",
 ]
 
