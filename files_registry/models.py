@@ -170,6 +170,7 @@ class AnonymizedDatasetSummary(models.Model):
     use that dataset (作成された行政機関等匿名加工情報に関する提案をすることができる期間, 法118).
     """
 
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     entry = models.ForeignKey(RegisterEntry, on_delete=models.CASCADE, related_name="dataset_summaries")
     subject_count = models.PositiveIntegerField("本人の数")
     created_on = models.DateField("作成日")

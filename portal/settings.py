@@ -119,7 +119,9 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
-LOGIN_URL = "admin:login"
+LOGIN_URL = "accounts:login"
+LOGIN_REDIRECT_URL = "mypage:dashboard"
+PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
 
@@ -219,7 +221,14 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_SERIALIZER = "json"
 CELERY_ACCEPT_CONTENT = ["json"]
 CELERY_TIMEZONE = TIME_ZONE
-CELERY_BEAT_SCHEDULE: dict = {}
+# A request that queues a job after commit must not wait on a broker that is down: fail fast,
+# the outbox keeps the job (portal/notifications.py) and the relay publishes it later.
+CELERY_TASK_PUBLISH_RETRY = False
+if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
+CELERY_BEAT_SCHEDULE: dict = {
+    "portal.outbox_relay": {"task": "portal.outbox_relay", "schedule": 60.0},
+}
 
 # --- The agency that runs this portal (shown on every page and on official documents) ---
 AGENCY_NAME = env_str("PORTAL_AGENCY_NAME", "デジタル行政推進省")
@@ -235,3 +244,34 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# --- Access records (portal.audit) ---
+# Seed 004 第12条 (recorded, kept, analysed, protected) and 第13条 (large downloads); docs/access-records.md.
+# Proxies in front of the portal that append to X-Forwarded-For; 0: the client is REMOTE_ADDR.
+AUDIT_TRUSTED_PROXY_COUNT = env_int("AUDIT_TRUSTED_PROXY_COUNT", 0, minimum=0)
+# The chain head is appended here (production: an append-only or WORM mount) and, if set, sent to
+# syslog ("/dev/log" or "host:514", UDP, facility authpriv).
+AUDIT_HEAD_EXPORT_DIR = env_path("AUDIT_HEAD_EXPORT_DIR", DATA_DIR / "audit" / "heads")
+AUDIT_HEAD_SYSLOG_ADDRESS = env_str("AUDIT_HEAD_SYSLOG_ADDRESS", "")
+AUDIT_HEAD_EXPORT_MINUTES = env_int("AUDIT_HEAD_EXPORT_MINUTES", 10, minimum=1)
+# 第12条 leaves the period to the agency: 5 years by default (see the docs); never less than one year.
+AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 1827, minimum=366)
+AUDIT_ARCHIVE_DIR = env_path("AUDIT_ARCHIVE_DIR", DATA_DIR / "audit" / "archive")
+# Analysis: business hours in Japan time [start, end), and "more than N" thresholds.
+AUDIT_BUSINESS_HOURS_START = env_int("AUDIT_BUSINESS_HOURS_START", 8, minimum=0)
+AUDIT_BUSINESS_HOURS_END = env_int("AUDIT_BUSINESS_HOURS_END", 20, minimum=1)
+if not AUDIT_BUSINESS_HOURS_START < AUDIT_BUSINESS_HOURS_END <= 24:
+    raise ImproperlyConfigured("AUDIT_BUSINESS_HOURS_START must be before AUDIT_BUSINESS_HOURS_END (at most 24).")
+AUDIT_ALERT_BULK_PER_HOUR = env_int("AUDIT_ALERT_BULK_PER_HOUR", 300, minimum=1)
+AUDIT_ALERT_REFUSALS_PER_DAY = env_int("AUDIT_ALERT_REFUSALS_PER_DAY", 5, minimum=1)
+AUDIT_ALERT_FAILED_SIGN_INS_PER_DAY = env_int("AUDIT_ALERT_FAILED_SIGN_INS_PER_DAY", 5, minimum=1)
+# 第13条: a user's downloads per Japan-time day above these raise one alert; 0 switches a measure off.
+AUDIT_DOWNLOAD_ALERT_ROWS = env_int("AUDIT_DOWNLOAD_ALERT_ROWS", 100_000, minimum=0)
+AUDIT_DOWNLOAD_ALERT_BYTES = env_int("AUDIT_DOWNLOAD_ALERT_BYTES", 500 * 1024 * 1024, minimum=0)
+if not (AUDIT_DOWNLOAD_ALERT_ROWS or AUDIT_DOWNLOAD_ALERT_BYTES):
+    raise ImproperlyConfigured("AUDIT_DOWNLOAD_ALERT_ROWS and AUDIT_DOWNLOAD_ALERT_BYTES cannot both be 0 (第13条).")
+CELERY_BEAT_SCHEDULE["audit.export_chain_head"] = {
+    "task": "audit.export_chain_head",
+    "schedule": AUDIT_HEAD_EXPORT_MINUTES * 60.0,
+}
+CELERY_BEAT_SCHEDULE["audit.analyse_access_records"] = {"task": "audit.analyse_access_records", "schedule": 3600.0}

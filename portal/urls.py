@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.urls import include, path
 
 from portal import views
+from proposals.urls import account_pages, calls, mypage_pages
 
 admin.site.site_header = "行政機関等匿名加工情報 提案ポータル 管理画面"
 admin.site.site_title = "管理画面"
@@ -10,5 +11,8 @@ admin.site.index_title = "業務メニュー"
 urlpatterns = [
     path("", views.home, name="home"),
     path("register/", include("files_registry.urls")),
+    path("calls/", include(calls)),
+    path("accounts/", include(account_pages)),
+    path("mypage/", include(mypage_pages)),
     path("admin/", admin.site.urls),
 ]

@@ -89,10 +89,12 @@ def roles_sync() -> None:
 
 
 def roles_sync_after_migrate(sender, **kwargs) -> None:
-    # post_migrate fires once per app; permissions of every app exist only after the last one.
+    # post_migrate fires once per app that has models; permissions of every app exist only after
+    # the last of them.
     from django.apps import apps
 
-    if sender.label == list(apps.get_app_configs())[-1].label:
+    with_models = [config for config in apps.get_app_configs() if config.models_module is not None]
+    if sender.label == with_models[-1].label:
         roles_sync()
 
 
