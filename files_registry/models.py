@@ -197,6 +197,21 @@ class AnonymizedDatasetSummary(models.Model):
     def __str__(self) -> str:
         return f"{self.entry.name}（{self.created_on}作成）"
 
+    def accepts_proposals_on(self, day) -> bool:
+        """法118: proposals on this dataset are taken during the period the register shows."""
+        return bool(
+            self.published
+            and self.proposal_period_start
+            and self.proposal_period_end
+            and self.proposal_period_start <= day <= self.proposal_period_end
+        )
+
+    @property
+    def accepts_proposals_today(self) -> bool:
+        from django.utils import timezone
+
+        return self.accepts_proposals_on(timezone.localdate())
+
 
 class AnonymizedDatasetSummaryItem(models.Model):
     """情報の項目 of a created dataset and how it was processed, e.g. 住所（都道府県単位に置換え）."""

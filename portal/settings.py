@@ -224,8 +224,18 @@ CELERY_TIMEZONE = TIME_ZONE
 # A request that queues a job after commit must not wait on a broker that is down: fail fast,
 # the outbox keeps the job (portal/notifications.py) and the relay publishes it later.
 CELERY_TASK_PUBLISH_RETRY = False
+# max_retries etc. govern a publisher's connection attempts only (workers reconnect under
+# broker_connection_retry): one quick retry, then the outbox takes over.
+REDIS_BROKER_TRANSPORT_OPTIONS = {
+    "socket_connect_timeout": 1,
+    "socket_timeout": 5,
+    "max_retries": 1,
+    "interval_start": 0,
+    "interval_step": 0.2,
+    "interval_max": 0.2,
+}
 if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"socket_connect_timeout": 1, "socket_timeout": 5}
+    CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BEAT_SCHEDULE: dict = {
     "portal.outbox_relay": {"task": "portal.outbox_relay", "schedule": 60.0},
 }
@@ -242,7 +252,11 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": LOG_LEVEL},
-    "loggers": {"django.db.backends": {"level": "WARNING"}},
+    "loggers": {
+        "django.db.backends": {"level": "WARNING"},
+        "weasyprint": {"level": "WARNING"},
+        "fontTools": {"level": "WARNING"},
+    },
 }
 
 # --- Access records (portal.audit) ---
@@ -253,6 +267,10 @@ AUDIT_TRUSTED_PROXY_COUNT = env_int("AUDIT_TRUSTED_PROXY_COUNT", 0, minimum=0)
 # syslog ("/dev/log" or "host:514", UDP, facility authpriv).
 AUDIT_HEAD_EXPORT_DIR = env_path("AUDIT_HEAD_EXPORT_DIR", DATA_DIR / "audit" / "heads")
 AUDIT_HEAD_SYSLOG_ADDRESS = env_str("AUDIT_HEAD_SYSLOG_ADDRESS", "")
+if AUDIT_HEAD_SYSLOG_ADDRESS and not AUDIT_HEAD_SYSLOG_ADDRESS.startswith("/"):
+    _host, _, _port = AUDIT_HEAD_SYSLOG_ADDRESS.rpartition(":")
+    if not (_host and _port.isdigit() and 0 < int(_port) < 65536):
+        raise ImproperlyConfigured("AUDIT_HEAD_SYSLOG_ADDRESS must be a socket path or host:port.")
 AUDIT_HEAD_EXPORT_MINUTES = env_int("AUDIT_HEAD_EXPORT_MINUTES", 10, minimum=1)
 # 第12条 leaves the period to the agency: 5 years by default (see the docs); never less than one year.
 AUDIT_RETENTION_DAYS = env_int("AUDIT_RETENTION_DAYS", 1827, minimum=366)
@@ -275,3 +293,4 @@ CELERY_BEAT_SCHEDULE["audit.export_chain_head"] = {
     "schedule": AUDIT_HEAD_EXPORT_MINUTES * 60.0,
 }
 CELERY_BEAT_SCHEDULE["audit.analyse_access_records"] = {"task": "audit.analyse_access_records", "schedule": 3600.0}
+CELERY_BEAT_SCHEDULE["audit.verify_access_records"] = {"task": "audit.verify_access_records", "schedule": 86400.0}

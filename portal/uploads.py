@@ -94,7 +94,9 @@ def _check_pdf(upload, name: str) -> None:
             raise ValidationError(f"「{name}」にはページがありません。")
     except ValidationError:
         raise
-    except Exception:  # noqa: BLE001 - any failure to parse untrusted input means "not a readable PDF"
-        raise ValidationError(f"「{name}」はPDFとして読み込めません。ファイルが壊れていないか確認してください。") from None
+    except Exception:
+        raise ValidationError(
+            f"「{name}」はPDFとして読み込めません。ファイルが壊れていないか確認してください。"
+        ) from None
     finally:
         upload.seek(0)

@@ -70,6 +70,9 @@ class DisqualificationGround(models.TextChoices):
     MINOR = "minor", "未成年者"
     MENTAL_IMPAIRMENT = "mental_impairment", "心身の故障により事業を適正に行うことができない者（規則）"
     BANKRUPT = "bankrupt", "破産手続開始の決定を受けて復権を得ない者"
-    SENTENCE = "sentence", "拘禁刑以上の刑又はこの法律の規定により刑に処せられ、執行を終わり又は受けることがなくなった日から2年を経過しない者"
+    SENTENCE = (
+        "sentence",
+        "拘禁刑以上の刑又はこの法律の規定により刑に処せられ、執行を終わり又は受けることがなくなった日から2年を経過しない者",
+    )
     CANCELLATION = "cancellation", "法第120条の規定により契約を解除され、その解除の日から2年を経過しない者"
     OFFICER = "officer", "法人その他の団体で、その役員のうちに上記に該当する者があるもの"

@@ -23,7 +23,9 @@ def processing_problems(request: dict, items: list) -> list[str]:
         action = entry["action"]
         if action == ItemAction.GENERALIZE and entry.get("level") not in GeneralizationLevel.values:
             problems.append(f"記録項目「{item.name}」をどの単位に一般化するかを選んでください。")
-        if action in (ItemAction.TOP_CODE, ItemAction.BOTTOM_CODE) and not isinstance(entry.get("threshold"), int | float):
+        if action in (ItemAction.TOP_CODE, ItemAction.BOTTOM_CODE) and not isinstance(
+            entry.get("threshold"), int | float
+        ):
             problems.append(f"記録項目「{item.name}」のトップ（ボトム）コーディングの値を入力してください。")
     unknown = set(by_id) - {item.pk for item in items}
     if unknown:

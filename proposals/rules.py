@@ -29,10 +29,8 @@ def call_period_days(opens_at: datetime.datetime, closes_at: datetime.datetime) 
     """
     opens, closes = _local(opens_at), _local(closes_at)
     first_day = opens.date() if opens.time() == datetime.time(0, 0) else opens.date() + _DAY
-    if closes.time() >= datetime.time(23, 59, 59):
-        last_day = closes.date()
-    else:  # closing at midnight ends the previous day; closing earlier in a day leaves that day short
-        last_day = closes.date() - _DAY
+    # Closing at midnight ends the previous day; closing earlier in a day leaves that day short.
+    last_day = closes.date() if closes.time() >= datetime.time(23, 59, 59) else closes.date() - _DAY
     return max((last_day - first_day).days + 1, 0)
 
 

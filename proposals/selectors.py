@@ -33,9 +33,7 @@ def consultations_for_user(user) -> QuerySet[Consultation]:
 def consultation_for_user(user, public_id) -> Consultation:
     return (
         consultations_for_user(user)
-        .prefetch_related(
-            Prefetch("messages", queryset=ConsultationMessage.objects.prefetch_related("attachments"))
-        )
+        .prefetch_related(Prefetch("messages", queryset=ConsultationMessage.objects.prefetch_related("attachments")))
         .get(public_id=public_id)
     )
 

@@ -20,7 +20,9 @@ def validate_corporate_number(value: str) -> None:
     try:
         cn.validate(normalize_digits(value))
     except StdnumValidationError:
-        raise ValidationError("法人番号が正しくありません（13桁の数字で、先頭のチェックデジットが一致する必要があります）。") from None
+        raise ValidationError(
+            "法人番号が正しくありません（13桁の数字で、先頭のチェックデジットが一致する必要があります）。"
+        ) from None
 
 
 _POSTAL = re.compile(r"^\d{3}-?\d{4}$")

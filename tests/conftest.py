@@ -32,6 +32,17 @@ def audit_officer():
 
 
 @pytest.fixture
+def real_broker():
+    """Publish tasks to the configured broker (Redis in CI, the file-system broker otherwise)
+    instead of running them in the test process."""
+    from portal.celery import app
+
+    app.conf.task_always_eager = False
+    yield app
+    app.conf.task_always_eager = True
+
+
+@pytest.fixture
 def outsider():
     """Signed in, but no staff role at all."""
     return UserFactory()

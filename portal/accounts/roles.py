@@ -28,6 +28,15 @@ _REGISTER_READ = [
     "accounts.view_organization",
 ]
 
+_PROPOSALS_READ = [
+    "proposals.view_proposalcall",
+    "proposals.view_proposal",
+    "proposals.view_proposer",
+    "proposals.view_consultation",
+    "proposals.view_disqualificationrecord",
+]
+_CONSULTATION_ANSWER = ["proposals.answer_consultation"]
+
 # role -> model permissions ("app_label.codename"). Change only with the regulation in hand.
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.CHIEF_MANAGER: [
@@ -42,11 +51,22 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "files_registry.delete_recordeditem",
         "accounts.add_organization",
         "accounts.change_organization",
+        *_PROPOSALS_READ,
+        *_CONSULTATION_ANSWER,
+        "proposals.add_proposalcall",
+        "proposals.change_proposalcall",
+        "proposals.publish_proposalcall",
+        "proposals.add_correctionrequest",
+        "proposals.add_disqualificationrecord",
+        "proposals.change_disqualificationrecord",
     ],
     # Protection managers and officers edit the entries of their own organizations only:
     # the admin checks the object permission accounts.manage_files on the entry's organization.
     StaffRole.PROTECTION_MANAGER: [
         *_REGISTER_READ,
+        *_PROPOSALS_READ,
+        *_CONSULTATION_ANSWER,
+        "proposals.add_correctionrequest",
         "files_registry.add_registerentry",
         "files_registry.import_registerentry",
         "files_registry.confirm_eligibility",
@@ -56,13 +76,15 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     ],
     StaffRole.PROTECTION_OFFICER: [
         *_REGISTER_READ,
+        *_PROPOSALS_READ,
+        *_CONSULTATION_ANSWER,
         "files_registry.add_recordeditem",
         "files_registry.change_recordeditem",
         "files_registry.delete_recordeditem",
     ],
-    StaffRole.AUDIT_OFFICER: [*_REGISTER_READ],
-    StaffRole.SCREENER: ["files_registry.view_registerentry", "files_registry.view_recordeditem"],
-    StaffRole.APPROVER: ["files_registry.view_registerentry", "files_registry.view_recordeditem"],
+    StaffRole.AUDIT_OFFICER: [*_REGISTER_READ, *_PROPOSALS_READ],
+    StaffRole.SCREENER: ["files_registry.view_registerentry", "files_registry.view_recordeditem", *_PROPOSALS_READ],
+    StaffRole.APPROVER: ["files_registry.view_registerentry", "files_registry.view_recordeditem", *_PROPOSALS_READ],
 }
 
 # Roles whose holders manage the files of the organizations they are granted.

@@ -33,6 +33,10 @@ class RegistrationForm(forms.Form):
 
 
 class ProposerForm(forms.ModelForm):
+    # Wider than the stored 13 digits: people type hyphens, spaces and full-width digits.
+    corporate_number = forms.CharField(label="法人番号（13桁）", max_length=30, required=False)
+    postal_code = forms.CharField(label="郵便番号", max_length=10)
+
     class Meta:
         model = Proposer
         fields = [

@@ -8,7 +8,9 @@ class OutboxPasswordResetForm(PasswordResetForm):
     """Django's reset form (same answer whether or not the address exists), sending through the
     outbox so a mail outage never loses or breaks it; the link is never listed on /mypage/."""
 
-    def send_mail(self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None):
+    def send_mail(
+        self, subject_template_name, email_template_name, context, from_email, to_email, html_email_template_name=None
+    ):
         path = reverse("accounts:password_reset_confirm", kwargs={"uidb64": context["uid"], "token": context["token"]})
         notify(
             user=context["user"],

@@ -29,7 +29,9 @@ class Consultation(models.Model):
         null=True,
         blank=True,
     )
-    status = models.CharField("状況", max_length=10, choices=ConsultationStatus.choices, default=ConsultationStatus.OPEN)
+    status = models.CharField(
+        "状況", max_length=10, choices=ConsultationStatus.choices, default=ConsultationStatus.OPEN
+    )
     created_at = models.DateTimeField("開始日時", auto_now_add=True)
     last_message_at = models.DateTimeField("最終更新日時", auto_now_add=True)
 

@@ -21,12 +21,18 @@ class Proposal(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
     )
     call = models.ForeignKey(
-        "proposals.ProposalCall", verbose_name="募集", on_delete=models.PROTECT, null=True, blank=True,
+        "proposals.ProposalCall",
+        verbose_name="募集",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
         related_name="proposals",
     )
     # 法112条2項2号: the file (a new dataset); 法118: an existing dataset of that file.
     entry = models.ForeignKey(
-        "files_registry.RegisterEntry", verbose_name="個人情報ファイルの名称", on_delete=models.PROTECT,
+        "files_registry.RegisterEntry",
+        verbose_name="個人情報ファイルの名称",
+        on_delete=models.PROTECT,
         related_name="proposals",
     )
     dataset_summary = models.ForeignKey(

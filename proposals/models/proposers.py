@@ -106,8 +106,10 @@ class DisqualificationRecord(models.Model):
     ground = models.CharField(
         "欠格事由",
         max_length=20,
-        choices=[(DisqualificationGround.CANCELLATION.value, "契約の解除（法第120条）"),
-                 (DisqualificationGround.SENTENCE.value, "刑の執行の終了等")],
+        choices=[
+            (DisqualificationGround.CANCELLATION.value, "契約の解除（法第120条）"),
+            (DisqualificationGround.SENTENCE.value, "刑の執行の終了等"),
+        ],
     )
     name = models.CharField("氏名又は名称", max_length=200)
     corporate_number = models.CharField("法人番号", max_length=13, blank=True, validators=[validate_corporate_number])

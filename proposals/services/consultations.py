@@ -87,7 +87,9 @@ def consultation_reply(*, consultation: Consultation, actor, body: str, files=()
         raise ProposalError("この事前相談は終了しています。新しい事前相談を開始してください。")
     message = _add_message(consultation=consultation, actor=actor, body=body, files=files, from_agency=from_agency)
     if from_agency:
-        notify(user=consultation.proposer.user, template="consultation_answered", context={"consultation": consultation})
+        notify(
+            user=consultation.proposer.user, template="consultation_answered", context={"consultation": consultation}
+        )
     else:
         for staff in consultation_staff(consultation):
             notify(user=staff, template="consultation_received", context={"consultation": consultation})

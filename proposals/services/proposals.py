@@ -19,8 +19,8 @@ from proposals.models import (
     Proposal,
     ProposalAttachment,
     ProposalCall,
-    Proposer,
     ProposalVersion,
+    Proposer,
     VersionKind,
 )
 
@@ -52,16 +52,6 @@ class ProposalError(Exception):
         super().__init__(" ".join(self.problems))
 
 
-def dataset_proposal_period_open(summary: AnonymizedDatasetSummary, today: datetime.date) -> bool:
-    """法118: proposals on a created dataset are taken during the period the register shows."""
-    return bool(
-        summary.published
-        and summary.proposal_period_start
-        and summary.proposal_period_end
-        and summary.proposal_period_start <= today <= summary.proposal_period_end
-    )
-
-
 @transaction.atomic
 def proposal_create(
     *,
@@ -80,9 +70,7 @@ def proposal_create(
             raise ProposalError("この個人情報ファイルは、この募集の対象ではありません。")
         kind = ProposalKind.NEW_DATASET
     else:
-        if dataset_summary.entry_id != entry.pk or not dataset_proposal_period_open(
-            dataset_summary, timezone.localdate(now)
-        ):
+        if dataset_summary.entry_id != entry.pk or not dataset_summary.accepts_proposals_on(timezone.localdate(now)):
             raise ProposalError("この行政機関等匿名加工情報については、現在、提案を受け付けていません。")
         kind = ProposalKind.EXISTING_DATASET
     return Proposal.objects.create(
@@ -186,7 +174,7 @@ def proposal_problems(proposal: Proposal) -> list[str]:
 
 def _intake_open(proposal: Proposal, now) -> bool:
     if proposal.is_existing_dataset:
-        return dataset_proposal_period_open(proposal.dataset_summary, timezone.localdate(now))
+        return proposal.dataset_summary.accepts_proposals_on(timezone.localdate(now))
     return proposal.call.is_open(now)
 
 
@@ -264,9 +252,7 @@ def proposal_submit(*, proposal: Proposal, actor, now=None) -> ProposalVersion:
         raise ProposalError("この提案は既に提出されています（受付番号 {}）。".format(locked.receipt_number or "－"))
     correcting = locked.status == ProposalStatus.CORRECTION_REQUESTED
     if not correcting and not _intake_open(locked, now):
-        raise ProposalError(
-            "提案の受付期間外のため提出できませんでした。入力した内容は下書きとして保存されています。"
-        )
+        raise ProposalError("提案の受付期間外のため提出できませんでした。入力した内容は下書きとして保存されています。")
     problems = proposal_problems(locked)
     findings = disqualification_findings(
         proposer=locked.proposer, declarations=locked.declarations or {}, on_date=timezone.localdate(now)

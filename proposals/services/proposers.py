@@ -42,8 +42,10 @@ def account_register(*, email: str, password: str, request) -> None:
         notify(
             user=existing,
             template="account_exists",
-            context={"login_url": _absolute(request, reverse("accounts:login")),
-                     "reset_url": _absolute(request, reverse("accounts:password_reset"))},
+            context={
+                "login_url": _absolute(request, reverse("accounts:login")),
+                "reset_url": _absolute(request, reverse("accounts:password_reset")),
+            },
             listed=False,
         )
         return
@@ -52,7 +54,10 @@ def account_register(*, email: str, password: str, request) -> None:
     user.save()
     link = reverse(
         "accounts:verify",
-        kwargs={"uidb64": urlsafe_base64_encode(force_bytes(user.pk)), "token": email_verification_token.make_token(user)},
+        kwargs={
+            "uidb64": urlsafe_base64_encode(force_bytes(user.pk)),
+            "token": email_verification_token.make_token(user),
+        },
     )
     notify(user=user, template="account_verify", context={"verify_url": _absolute(request, link)}, listed=False)
 

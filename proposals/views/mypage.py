@@ -46,7 +46,9 @@ def proposer_required(view):
 
 def protected_file_response(stored_file, original_name: str, content_type: str) -> FileResponse:
     """Stream a protected document as a download (never rendered inline by the browser)."""
-    response = FileResponse(stored_file.open("rb"), as_attachment=True, filename=original_name, content_type=content_type)
+    response = FileResponse(
+        stored_file.open("rb"), as_attachment=True, filename=original_name, content_type=content_type
+    )
     response["Cache-Control"] = "no-store"
     return response
 

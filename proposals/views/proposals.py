@@ -4,8 +4,8 @@ from django.contrib import messages
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from files_registry.models import AnonymizedDatasetSummary, RegisterEntry
@@ -15,7 +15,7 @@ from proposals.models import Proposal, ProposalAttachment, ProposalCall
 from proposals.selectors import proposal_for_user
 from proposals.services import proposals as services
 from proposals.services.proposals import ProposalError
-from proposals.views.mypage import protected_file_response, proposer_required
+from proposals.views.mypage import proposer_required, protected_file_response
 
 
 def _own(request, public_id) -> Proposal:
@@ -110,7 +110,9 @@ def proposal_detail(request, public_id):
         if request.POST.get("action") == "attach":
             return _attach(request, proposal)
         if format_errors:
-            problems.append("形式が正しくない項目があります。該当する項目を確認してください（その他の入力は保存しました）。")
+            problems.append(
+                "形式が正しくない項目があります。該当する項目を確認してください（その他の入力は保存しました）。"
+            )
         elif request.POST.get("action") == "submit":
             try:
                 version = services.proposal_submit(proposal=proposal, actor=request.user)
@@ -119,7 +121,8 @@ def proposal_detail(request, public_id):
             else:
                 messages.success(
                     request,
-                    f"提案書を受け付けました。受付番号は {version.proposal.receipt_number} です。受付の控えをダウンロードできます。",
+                    f"提案書を受け付けました。受付番号は {version.proposal.receipt_number} です。"
+                    "受付の控えをダウンロードできます。",
                 )
                 return redirect(_url(proposal))
         else:

@@ -28,7 +28,8 @@ def call_form_pdf(request, public_id, form: str):
     """A blank form of the call (提案書・誓約書・委任状, seed 000: obtainable on the web)."""
     from django.http import HttpResponse
 
-    from proposals.documents import CALL_FORMS, call_form_pdf as render_form
+    from proposals.documents import CALL_FORMS
+    from proposals.documents import call_form_pdf as render_form
 
     if form not in CALL_FORMS:
         raise Http404

@@ -48,13 +48,13 @@ def worker():
         process.kill()
 
 
-def test_check_worker_gets_an_answer_from_a_real_worker(worker, capsys):
+def test_check_worker_gets_an_answer_from_a_real_worker(real_broker, worker, capsys):
     call_command("check_worker", "--timeout", "60")
 
     assert "worker が応答しました" in capsys.readouterr().out
     assert worker.poll() is None
 
 
-def test_check_worker_reports_a_missing_worker_in_japanese():
+def test_check_worker_reports_a_missing_worker_in_japanese(real_broker):
     with pytest.raises(CommandError, match="worker が応答しませんでした"):
         call_command("check_worker", "--timeout", "1")
