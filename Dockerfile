@@ -3,7 +3,7 @@ FROM python:3.12-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 UV_PYTHON_DOWNLOADS=never UV_PROJECT_ENVIRONMENT=/opt/venv
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-ipaexfont poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
+    && apt-get install -y --no-install-recommends fonts-morisawa-bizud-mincho fonts-ipaexfont poppler-utils libpango-1.0-0 libpangoft2-1.0-0 \
     && rm -rf /var/lib/apt/lists/*
 WORKDIR /app
 COPY pyproject.toml uv.lock ./

@@ -9,7 +9,17 @@ say() { printf '==> %s\n' "$*"; }
 
 # --- System packages -------------------------------------------------------------------------
 need=()
-fc-list :lang=ja 2>/dev/null | grep -qi "ipaex" || need+=(fonts-ipaexfont)   # Japanese font for PDFs
+# Japanese fonts for PDFs (portal/pdf/fonts.py, docs/pdf.md): documents are printed in BIZ UD明朝;
+# the IPAex fonts supply the few characters it lacks.
+has_font() {  # FAMILY PACKAGE: Fontconfig knows the family (without fc-list: the package is installed)
+  if command -v fc-list >/dev/null 2>&1; then
+    fc-list "$1" family 2>/dev/null | grep -q .
+  else
+    dpkg-query -W -f='${Status}' "$2" 2>/dev/null | grep -q "ok installed"
+  fi
+}
+has_font "BIZ UDMincho" fonts-morisawa-bizud-mincho || need+=(fonts-morisawa-bizud-mincho)
+has_font "IPAexMincho" fonts-ipaexfont-mincho || need+=(fonts-ipaexfont)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)                 # PDF checks
 if [ "$purpose" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)                     # browser tests

@@ -58,6 +58,10 @@ class ProposerForm(forms.ModelForm):
             "date_of_birth": forms.DateInput(attrs={"type": "date"}),
         }
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = ProposerKind.choices  # no blank radio button
+
     def clean_corporate_number(self):
         return normalize_digits(self.cleaned_data.get("corporate_number", "")).replace("-", "")
 

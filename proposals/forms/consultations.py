@@ -41,6 +41,7 @@ class ConsultationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["call"].queryset = ProposalCall.objects.published().filter(closes_at__gte=timezone.now())
         self.fields["entry"].queryset = RegisterEntry.objects.published().filter(open_for_proposals=True)
+        self.fields["entry"].label_from_instance = lambda entry: entry.name
 
 
 class ReplyForm(forms.Form):

@@ -247,7 +247,9 @@ def proposal_submit(*, proposal: Proposal, actor, now=None) -> ProposalVersion:
     Safe against double submission (two tabs): the row is locked and the status checked.
     """
     now = now or timezone.now()
-    locked = Proposal.objects.select_for_update().select_related("proposer", "entry", "call").get(pk=proposal.pk)
+    locked = (
+        Proposal.objects.select_for_update(of=("self",)).select_related("proposer", "entry", "call").get(pk=proposal.pk)
+    )
     if locked.status not in (ProposalStatus.DRAFT, ProposalStatus.CORRECTION_REQUESTED):
         raise ProposalError("この提案は既に提出されています（受付番号 {}）。".format(locked.receipt_number or "－"))
     correcting = locked.status == ProposalStatus.CORRECTION_REQUESTED
