@@ -23,6 +23,7 @@ has_font "IPAexMincho" fonts-ipaexfont-mincho || need+=(fonts-ipaexfont)
 command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)                 # PDF checks
 if [ "$purpose" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)                     # browser tests
+  command -v redis-server >/dev/null 2>&1 || need+=(redis-server)             # broker-outage tests
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
