@@ -19,6 +19,8 @@ from files_registry.models import RecordedItem, RegisterEntry
 from files_registry.services import entry_refresh_search_text, entry_set_recorded_items
 from portal.accounts.models import Organization
 from portal.accounts.roles import organizations_managed_by
+from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.services import access_record
 from portal.spreadsheet import looks_like_formula, restore_neutralized
 
 _XLSX_MAGIC = b"PK\x03\x04"
@@ -312,6 +314,13 @@ def register_import(*, data: bytes, actor=None, source_name: str = "") -> Import
             return report
         for row, entry in entries:
             _apply(row, entry, actor, source_name, report)
+        access_record(
+            actor=actor,
+            action=AccessAction.IMPORT,
+            result=AccessResult.SUCCESS,
+            obj=RegisterEntry,
+            detail={"rows": len(entries), "created": report.created, "updated": report.updated},
+        )
     return report
 
 

@@ -12,6 +12,8 @@ from django.urls import path, reverse
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 
+from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.services import access_record
 from proposals.forms.consultations import ReplyForm
 from proposals.models import (
     Consultation,
@@ -209,6 +211,15 @@ class ProposalAdmin(admin.ModelAdmin):
     def get_queryset(self, request):
         # Drafts are the proposer's own work in progress, not yet an application to the agency.
         return super().get_queryset(request).exclude(status="draft")
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        """Every look at a proposal by staff is recorded (seed 004 第12条)."""
+        proposal = self.get_object(request, object_id)
+        if proposal is not None:
+            access_record(
+                actor=request.user, action=AccessAction.VIEW, result=AccessResult.SUCCESS, obj=proposal, request=request
+            )
+        return super().change_view(request, object_id, form_url, extra_context)
 
     def has_add_permission(self, request):
         return False

@@ -36,6 +36,8 @@ _PROPOSALS_READ = [
     "proposals.view_disqualificationrecord",
 ]
 _CONSULTATION_ANSWER = ["proposals.answer_consultation"]
+# Access records are read-only for everyone (seed 004 第12条); reviewing an alert is the one change.
+_ACCESS_RECORDS_READ = ["audit.view_accessrecord", "audit.view_accessarchive", "audit.view_accessalert"]
 
 # role -> model permissions ("app_label.codename"). Change only with the regulation in hand.
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
@@ -59,12 +61,16 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "proposals.add_correctionrequest",
         "proposals.add_disqualificationrecord",
         "proposals.change_disqualificationrecord",
+        *_ACCESS_RECORDS_READ,
+        "audit.review_accessalert",
     ],
     # Protection managers and officers edit the entries of their own organizations only:
     # the admin checks the object permission accounts.manage_files on the entry's organization.
     StaffRole.PROTECTION_MANAGER: [
         *_REGISTER_READ,
         *_PROPOSALS_READ,
+        *_ACCESS_RECORDS_READ,
+        "audit.review_accessalert",
         *_CONSULTATION_ANSWER,
         "proposals.add_correctionrequest",
         "files_registry.add_registerentry",
@@ -82,7 +88,7 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "files_registry.change_recordeditem",
         "files_registry.delete_recordeditem",
     ],
-    StaffRole.AUDIT_OFFICER: [*_REGISTER_READ, *_PROPOSALS_READ],
+    StaffRole.AUDIT_OFFICER: [*_REGISTER_READ, *_PROPOSALS_READ, *_ACCESS_RECORDS_READ],
     StaffRole.SCREENER: ["files_registry.view_registerentry", "files_registry.view_recordeditem", *_PROPOSALS_READ],
     StaffRole.APPROVER: ["files_registry.view_registerentry", "files_registry.view_recordeditem", *_PROPOSALS_READ],
 }

@@ -4,6 +4,7 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from files_registry.models import AnonymizedDatasetSummary, RegisterEntry
@@ -15,6 +16,7 @@ from proposals import processing, workflow
 from proposals.disqualification import declaration_complete, disqualification_findings
 from proposals.enums import AttachmentKind, DeliveryMethod, ProposalKind, ProposalStatus
 from proposals.models import (
+    Consultation,
     CorrectionRequest,
     Proposal,
     ProposalAttachment,
@@ -73,9 +75,13 @@ def proposal_create(
         if dataset_summary.entry_id != entry.pk or not dataset_summary.accepts_proposals_on(timezone.localdate(now)):
             raise ProposalError("この行政機関等匿名加工情報については、現在、提案を受け付けていません。")
         kind = ProposalKind.EXISTING_DATASET
-    return Proposal.objects.create(
+    proposal = Proposal.objects.create(
         proposer=proposer, created_by=actor, entry=entry, call=call, dataset_summary=dataset_summary, kind=kind
     )
+    # The pre-consultation threads about this call or file stay with the proposal (screening reads them).
+    topic = Q(entry=entry) | (Q(call=call) if call is not None else Q(pk__in=[]))
+    proposal.consultations.set(Consultation.objects.filter(proposer=proposer).filter(topic))
+    return proposal
 
 
 def _editable(proposal: Proposal) -> Proposal:

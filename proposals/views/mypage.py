@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from files_registry.models import RegisterEntry
+from portal.audit.services import download_record
 from portal.ids import parse_uuid
 from proposals.forms.accounts import OfficerFormSet, ProposerForm
 from proposals.forms.consultations import ConsultationForm, ReplyForm
@@ -44,10 +45,17 @@ def proposer_required(view):
     return wrapper
 
 
-def protected_file_response(stored_file, original_name: str, content_type: str) -> FileResponse:
-    """Stream a protected document as a download (never rendered inline by the browser)."""
+def protected_download(request, document) -> FileResponse:
+    """Stream a protected document (a model with file, original_name, content_type and size) as a
+    download, never rendered inline; the download is recorded (seed 004 第12条・第13条)."""
+    outcome = download_record(actor=request.user, obj=document, bytes=document.size, request=request)
+    if outcome.warning:
+        messages.warning(request, outcome.message)
     response = FileResponse(
-        stored_file.open("rb"), as_attachment=True, filename=original_name, content_type=content_type
+        document.file.open("rb"),
+        as_attachment=True,
+        filename=document.original_name,
+        content_type=document.content_type,
     )
     response["Cache-Control"] = "no-store"
     return response
@@ -153,4 +161,4 @@ def consultation_attachment(request, public_id):
         )
     except ConsultationAttachment.DoesNotExist:
         raise Http404 from None
-    return protected_file_response(attachment.file, attachment.original_name, attachment.content_type)
+    return protected_download(request, attachment)

@@ -9,13 +9,14 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from files_registry.models import AnonymizedDatasetSummary, RegisterEntry
+from portal.audit.services import download_record
 from portal.ids import parse_uuid
 from proposals.forms.proposals import AttachmentForm, DeclarationForm, ProcessingForm, ProposalContentsForm
 from proposals.models import Proposal, ProposalAttachment, ProposalCall
 from proposals.selectors import proposal_for_user
 from proposals.services import proposals as services
 from proposals.services.proposals import ProposalError
-from proposals.views.mypage import proposer_required, protected_file_response
+from proposals.views.mypage import proposer_required, protected_download
 
 
 def _own(request, public_id) -> Proposal:
@@ -193,7 +194,7 @@ def proposal_attachment(request, public_id, attachment_id):
         attachment = proposal.attachments.get(public_id=attachment_id)
     except ProposalAttachment.DoesNotExist:
         raise Http404 from None
-    return protected_file_response(attachment.file, attachment.original_name, attachment.content_type)
+    return protected_download(request, attachment)
 
 
 @proposer_required
@@ -222,7 +223,9 @@ def proposal_receipt(request, public_id, number: int):
     version = proposal.versions.filter(number=number).first()
     if version is None:
         raise Http404
-    response = HttpResponse(receipt_pdf(version), content_type="application/pdf")
+    pdf = receipt_pdf(version)
+    download_record(actor=request.user, obj=version, bytes=len(pdf), request=request)
+    response = HttpResponse(pdf, content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="receipt-{proposal.receipt_number}-v{number}.pdf"'
     response["Cache-Control"] = "no-store"
     return response

@@ -272,3 +272,15 @@ def test_import_command_fails_listing_every_problem(tmp_path, organization):
 def test_import_command_reports_a_missing_file(tmp_path):
     with pytest.raises(CommandError, match="ファイルを開けません"):
         call_command("import_register", str(tmp_path / "nothing.csv"))
+
+
+def test_an_applied_import_is_recorded(organization, chief_manager):
+    from portal.audit.enums import AccessAction
+    from portal.audit.models import AccessRecord
+
+    register_import(data=_csv([_row()]), actor=chief_manager)
+    register_import(data=_csv([_row(要配慮個人情報="?")]), actor=chief_manager)
+
+    assert list(AccessRecord.objects.filter(action=AccessAction.IMPORT).values_list("actor_id", flat=True)) == [
+        chief_manager.pk
+    ]

@@ -122,3 +122,17 @@ def test_a_screener_cannot_answer(client, proposer, entry):
         client.post(reverse("admin:proposals_consultation_reply", args=[consultation.pk]), {"body": "x"}).status_code
         == 403
     )
+
+
+def test_the_thread_stays_with_the_later_proposal(proposer, entry):
+    from proposals.services.proposals import proposal_create
+    from tests.factories.proposals import ProposalCallFactory
+
+    call = ProposalCallFactory(entries=[entry])
+    about_file = consultation_open(proposer=proposer, actor=proposer.user, subject="ファイル", body="b", entry=entry)
+    about_call = consultation_open(proposer=proposer, actor=proposer.user, subject="募集", body="b", call=call)
+    consultation_open(proposer=proposer, actor=proposer.user, subject="無関係", body="b")
+
+    proposal = proposal_create(proposer=proposer, actor=proposer.user, entry=entry, call=call)
+
+    assert set(proposal.consultations.all()) == {about_file, about_call}

@@ -417,3 +417,21 @@ def test_attaching_through_the_page_saves_the_text_too(proposer_client, proposer
     proposal.refresh_from_db()
     assert proposal.purpose == "添付と同時に保存"
     assert list(proposal.attachments.values_list("original_name", flat=True)) == ["id.pdf"]
+
+
+def test_downloads_of_receipts_and_attachments_are_recorded(proposer_client, proposer):
+    from portal.audit.enums import AccessAction
+    from portal.audit.models import AccessRecord
+
+    proposal = ProposalFactory(proposer=proposer)
+    version = proposal_submit(proposal=proposal, actor=proposer.user)
+    attachment = proposal.attachments.first()
+
+    proposer_client.get(reverse("mypage:proposal_receipt", args=[proposal.public_id, version.number]))
+    proposer_client.get(reverse("mypage:proposal_file", args=[proposal.public_id, attachment.public_id]))
+
+    records = AccessRecord.objects.filter(action=AccessAction.DOWNLOAD).order_by("position")
+    assert [(record.actor_id, record.object_id) for record in records] == [
+        (proposer.user.pk, str(version.pk)),
+        (proposer.user.pk, str(attachment.pk)),
+    ]
