@@ -54,6 +54,13 @@ def seed_staff() -> dict[str, User]:
 def seed_demo() -> dict[str, int]:
     """Load every app's demo data (idempotent); returns counts for the command to print."""
     from files_registry.demo import seed_register
+    from proposals.demo import seed_calls, seed_proposers
 
     users = seed_staff()
-    return {"staff": len(users), "register_entries": seed_register(actor=users["chief"])}
+    entries = seed_register(actor=users["chief"])
+    return {
+        "staff": len(users),
+        "register_entries": entries,
+        "calls": seed_calls(actor=users["chief"]),
+        "proposers": len(seed_proposers(password=DEMO_PASSWORD)),
+    }

@@ -1,8 +1,5 @@
 """Staff side of calls, consultations and proposals in the admin console."""
 
-from pathlib import Path
-
-import yaml
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
@@ -26,15 +23,10 @@ from proposals.models import (
     Proposer,
     ProposerOfficer,
 )
-from proposals.services.calls import CallError, call_publish_guidelines
+from proposals.services.calls import CallError, call_publish_guidelines, guideline_defaults
 from proposals.services.consultations import consultation_close, consultation_reply
 from proposals.services.proposals import ProposalError, proposal_request_correction
 from proposals.workflow import actor_name
-
-
-def guideline_defaults() -> dict:
-    """Standard wording of the guidelines (募集要綱) for a new call (proposals/data/…yaml)."""
-    return yaml.safe_load((Path(__file__).parent / "data" / "guideline_defaults.yaml").read_text(encoding="utf-8"))
 
 
 class CallAdminForm(forms.ModelForm):

@@ -1,5 +1,8 @@
 """Writes and reads of proposal calls (法111)."""
 
+from pathlib import Path
+
+import yaml
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -8,6 +11,12 @@ from django.utils import timezone
 from files_registry.models import RegisterEntry
 from portal.jdates import fiscal_year
 from proposals.models import ProposalCall
+
+
+def guideline_defaults() -> dict:
+    """Standard wording of the guidelines (募集要綱) for a new call (proposals/data/…yaml); staff adapt it."""
+    path = Path(__file__).resolve().parent.parent / "data" / "guideline_defaults.yaml"
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
 
 
 class CallError(Exception):

@@ -3,6 +3,7 @@ from django.core.management import call_command
 
 from files_registry.models import RegisterEntry
 from portal.accounts.models import User
+from proposals.models import ProposalCall, Proposer
 
 pytestmark = pytest.mark.django_db
 
@@ -31,3 +32,6 @@ def test_seed_demo_loads_the_register_and_staff_and_is_idempotent():
     assert RegisterEntry.objects.filter(open_for_proposals=True).count() >= 5
     assert RegisterEntry.objects.values("organization").distinct().count() >= 5
     assert User.objects.get(username="pmanager").has_perm("accounts.manage_files", sample.organization) is False
+    call = ProposalCall.objects.get()
+    assert call.is_open() and set(call.entries.all()) == set(RegisterEntry.objects.filter(open_for_proposals=True))
+    assert Proposer.objects.count() == 2

@@ -14,3 +14,5 @@ class Command(BaseCommand):
         for username, _last, _first, role, organization in DEMO_STAFF:
             scope = f"、{organization}" if organization else ""
             self.stdout.write(f"  {username}（{role.label}{scope}）")
+        self.stdout.write("  proposer@example.jp（提案者・個人、/accounts/login/ から）")
+        self.stdout.write("  corp@example.jp（提案者・法人、/accounts/login/ から）")
