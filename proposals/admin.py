@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
+from proposals.forms import run_for_form
 from proposals.forms.consultations import ReplyForm
 from proposals.models import (
     Consultation,
@@ -25,7 +26,7 @@ from proposals.models import (
 )
 from proposals.services.calls import CallError, call_publish_guidelines, guideline_defaults
 from proposals.services.consultations import consultation_close, consultation_reply
-from proposals.services.proposals import ProposalError, proposal_request_correction
+from proposals.services.proposals import proposal_request_correction
 from proposals.workflow import actor_name
 
 
@@ -138,21 +139,23 @@ class ConsultationAdmin(admin.ModelAdmin):
             consultation_close(consultation=consultation, actor=request.user)
             self.message_user(request, "事前相談を終了しました。", messages.SUCCESS)
             return redirect(reverse("admin:proposals_consultation_change", args=[pk]))
-        if request.method == "POST" and form.is_valid():
-            try:
-                consultation_reply(
+        replied = (
+            request.method == "POST"
+            and form.is_valid()
+            and run_for_form(
+                form,
+                lambda: consultation_reply(
                     consultation=consultation,
                     actor=request.user,
                     body=form.cleaned_data["body"],
                     files=form.cleaned_data.get("files") or [],
                     from_agency=True,
-                )
-            except ProposalError as error:
-                for problem in error.problems:
-                    form.add_error(None, problem)
-            else:
-                self.message_user(request, "回答を送信しました（相談者にメールで通知します）。", messages.SUCCESS)
-                return redirect(reverse("admin:proposals_consultation_change", args=[pk]))
+                ),
+            )
+        )
+        if replied:
+            self.message_user(request, "回答を送信しました（相談者にメールで通知します）。", messages.SUCCESS)
+            return redirect(reverse("admin:proposals_consultation_change", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,
@@ -237,15 +240,16 @@ class ProposalAdmin(admin.ModelAdmin):
             raise PermissionDenied
         proposal = get_object_or_404(self.get_queryset(request), pk=pk)
         form = CorrectionForm(request.POST or None)
-        if request.method == "POST" and form.is_valid():
-            try:
-                proposal_request_correction(proposal=proposal, actor=request.user, **form.cleaned_data)
-            except ProposalError as error:
-                for problem in error.problems:
-                    form.add_error(None, problem)
-            else:
-                self.message_user(request, "補正を求めました（提案者にメールで通知します）。", messages.SUCCESS)
-                return redirect(reverse("admin:proposals_proposal_change", args=[pk]))
+        requested = (
+            request.method == "POST"
+            and form.is_valid()
+            and run_for_form(
+                form, lambda: proposal_request_correction(proposal=proposal, actor=request.user, **form.cleaned_data)
+            )
+        )
+        if requested:
+            self.message_user(request, "補正を求めました（提案者にメールで通知します）。", messages.SUCCESS)
+            return redirect(reverse("admin:proposals_proposal_change", args=[pk]))
         context = {
             **self.admin_site.each_context(request),
             "opts": self.model._meta,

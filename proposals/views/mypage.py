@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_safe
 from files_registry.models import RegisterEntry
 from portal.audit.services import download_record
 from portal.ids import parse_uuid
+from proposals.forms import run_for_form
 from proposals.forms.accounts import OfficerFormSet, ProposerForm
 from proposals.forms.consultations import ConsultationForm, ReplyForm
 from proposals.models import Consultation, ConsultationAttachment
@@ -23,7 +24,6 @@ from proposals.selectors import (
     proposer_for_user,
 )
 from proposals.services.consultations import consultation_open, consultation_reply
-from proposals.services.proposals import ProposalError
 from proposals.services.proposers import proposer_save
 
 proposer_login_required = login_required(login_url="accounts:login")
@@ -106,9 +106,12 @@ def consultation_new(request):
         entry = RegisterEntry.objects.published().filter(public_id=parse_uuid(entry_id)).first()
         initial["entry"] = entry
     form = ConsultationForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation = consultation_open(
+    consultation = (
+        request.method == "POST"
+        and form.is_valid()
+        and run_for_form(
+            form,
+            lambda: consultation_open(
                 proposer=request.proposer,
                 actor=request.user,
                 subject=form.cleaned_data["subject"],
@@ -116,13 +119,12 @@ def consultation_new(request):
                 call=form.cleaned_data.get("call"),
                 entry=form.cleaned_data.get("entry"),
                 files=form.cleaned_data.get("files") or [],
-            )
-        except ProposalError as error:
-            for problem in error.problems:
-                form.add_error(None, problem)
-        else:
-            messages.success(request, "事前相談を送信しました。回答はメールでお知らせします。")
-            return redirect("mypage:consultation", public_id=consultation.public_id)
+            ),
+        )
+    )
+    if consultation:
+        messages.success(request, "事前相談を送信しました。回答はメールでお知らせします。")
+        return redirect("mypage:consultation", public_id=consultation.public_id)
     return render(request, "mypage/consultation_new.html", {"form": form})
 
 
@@ -134,21 +136,23 @@ def consultation_detail(request, public_id):
     except Consultation.DoesNotExist:
         raise Http404 from None
     form = ReplyForm(request.POST or None, request.FILES or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            consultation_reply(
+    replied = (
+        request.method == "POST"
+        and form.is_valid()
+        and run_for_form(
+            form,
+            lambda: consultation_reply(
                 consultation=consultation,
                 actor=request.user,
                 body=form.cleaned_data["body"],
                 files=form.cleaned_data.get("files") or [],
                 from_agency=False,
-            )
-        except ProposalError as error:
-            for problem in error.problems:
-                form.add_error(None, problem)
-        else:
-            messages.success(request, "送信しました。")
-            return redirect("mypage:consultation", public_id=consultation.public_id)
+            ),
+        )
+    )
+    if replied:
+        messages.success(request, "送信しました。")
+        return redirect("mypage:consultation", public_id=consultation.public_id)
     return render(request, "mypage/consultation_detail.html", {"consultation": consultation, "form": form})
 
 
