@@ -76,8 +76,12 @@ class Command(BaseCommand):
         if options["entries"] < 1 or options["requests"] < 1:
             raise CommandError("--entries と --requests は1以上を指定してください。")
         self.random = random.Random(options["seed"])  # noqa: S311 - reproducible benchmark data, not secrets
-        setup_test_environment()
-        old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
+        try:
+            setup_test_environment()
+        except RuntimeError:  # already inside a test run: its database is a throwaway one already
+            old_config = None
+        else:
+            old_config = setup_databases(verbosity=0, interactive=False, aliases={"default"}, serialized_aliases=set())
         try:
             started = time.perf_counter()
             self._fill(options["entries"])
@@ -89,8 +93,9 @@ class Command(BaseCommand):
                 **self._measure(options["requests"]),
             }
         finally:
-            teardown_databases(old_config, verbosity=0)
-            teardown_test_environment()
+            if old_config is not None:
+                teardown_databases(old_config, verbosity=0)
+                teardown_test_environment()
         self.stdout.write(json.dumps(result, ensure_ascii=False))
 
     def _log(self, message: str) -> None:
