@@ -290,3 +290,4 @@ class DisqualificationRecordAdmin(SimpleHistoryAdmin):
             obj.recorded_by = request.user
             obj.recorded_by_name = actor_name(request.user)
         super().save_model(request, obj, form, change)
+from proposals import admin_screening  # noqa: F401,E402

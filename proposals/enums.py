@@ -18,6 +18,11 @@ class ProposalStatus(models.TextChoices):
     SUBMITTED = "submitted", "提出済み"
     CORRECTION_REQUESTED = "correction_requested", "補正依頼中"
     WITHDRAWN = "withdrawn", "取下げ"
+    # Screening (審査, 法114)
+    UNDER_SCREENING = "under_screening", "審査中"
+    AWAITING_APPROVAL = "awaiting_approval", "決裁待ち"
+    ADEQUATE = "adequate", "審査の結果、適合"
+    INADEQUATE = "inadequate", "審査の結果、不適合"
 
 
 class ItemAction(models.TextChoices):
@@ -76,3 +81,37 @@ class DisqualificationGround(models.TextChoices):
     )
     CANCELLATION = "cancellation", "法第120条の規定により契約を解除され、その解除の日から2年を経過しない者"
     OFFICER = "officer", "法人その他の団体で、その役員のうちに上記に該当する者があるもの"
+
+
+class Criterion(models.IntegerChoices):
+    """The screening criteria of 法114条1項各号 (seed 000 ①–⑦), numbered as in the Act."""
+
+    DISQUALIFICATION = 1, "第1号　法第113条各号に掲げる欠格事由に該当しないこと"
+    SUBJECT_COUNT = (
+        2,
+        "第2号　本人の数が1,000人以上であり、かつ、個人情報ファイルを構成する保有個人情報の本人の数以下であること",
+    )
+    PROCESSING = 3, "第3号　加工の方法が法第116条第1項の基準に適合するものであること"
+    CONTRIBUTION = (
+        4,
+        "第4号　事業が新たな産業の創出又は活力ある経済社会若しくは豊かな国民生活の実現に資するものであること",
+    )
+    USE_PERIOD = 5, "第5号　利用期間が利用の目的及び方法からみて必要な期間を超えないこと"
+    PROTECTION = (
+        6,
+        "第6号　利用の目的及び方法並びに安全管理の措置が本人の権利利益を保護するために適切なものであること",
+    )
+    AGENCY_WORKLOAD = 7, "第7号　行政機関等の事務の遂行に著しい支障を及ぼさないものであること"
+
+
+class ScreeningDecision(models.TextChoices):
+    ADEQUATE = "adequate", "適合"
+    INADEQUATE = "inadequate", "不適合"
+
+
+class NoticeDocumentKind(models.TextChoices):
+    """The PDFs issued with a result notice (法114条2項・3項; 法115: the enclosed forms)."""
+
+    NOTICE = "notice", "審査結果通知書"
+    CONTRACT_APPLICATION = "contract_application", "契約の締結の申込書"
+    USAGE_CONTRACT = "usage_contract", "行政機関等匿名加工情報の利用に関する契約書"

@@ -4,7 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path, reverse_lazy
 
 from proposals.forms.password import OutboxPasswordResetForm
-from proposals.views import accounts, mypage, public
+from proposals.views import accounts, mypage, notices, public
 from proposals.views import proposals as proposal_views
 
 calls = (
@@ -74,6 +74,11 @@ mypage_pages = (
             name="proposal_file",
         ),
         path("proposals/<uuid:public_id>/withdraw/", proposal_views.proposal_withdraw, name="proposal_withdraw"),
+        path(
+            "proposals/<uuid:public_id>/notices/<uuid:document_id>/",
+            notices.result_notice_document,
+            name="result_notice_document",
+        ),
         path(
             "proposals/<uuid:public_id>/receipt-<int:number>.pdf",
             proposal_views.proposal_receipt,

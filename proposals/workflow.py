@@ -12,6 +12,15 @@ ALLOWED_MOVES: dict[tuple[str, str], str] = {
     (S.CORRECTION_REQUESTED, S.SUBMITTED): "補正後の提出",
     (S.SUBMITTED, S.WITHDRAWN): "提案の取下げ",
     (S.CORRECTION_REQUESTED, S.WITHDRAWN): "提案の取下げ",
+    # Screening (法114): see proposals/services/screening.py for who may make each move.
+    (S.SUBMITTED, S.UNDER_SCREENING): "審査の開始（補正後は審査の再開）",
+    (S.UNDER_SCREENING, S.CORRECTION_REQUESTED): "補正の求め（審査の中断）",
+    (S.UNDER_SCREENING, S.AWAITING_APPROVAL): "審査結果の決裁への回付",
+    (S.AWAITING_APPROVAL, S.UNDER_SCREENING): "決裁者による差戻し",
+    (S.AWAITING_APPROVAL, S.ADEQUATE): "決裁（適合）・審査結果通知書の発出（法114条2項）",
+    (S.AWAITING_APPROVAL, S.INADEQUATE): "決裁（不適合）・審査結果通知書の発出（法114条3項）",
+    (S.UNDER_SCREENING, S.WITHDRAWN): "提案の取下げ",
+    (S.AWAITING_APPROVAL, S.WITHDRAWN): "提案の取下げ",
 }
 
 

@@ -39,6 +39,18 @@ _CONSULTATION_ANSWER = ["proposals.answer_consultation"]
 # Access records are read-only for everyone (seed 004 第12条); reviewing an alert is the one change.
 _ACCESS_RECORDS_READ = ["audit.view_accessrecord", "audit.view_accessarchive", "audit.view_accessalert"]
 
+# Screening (審査, 法114). Which screenings a screener sees is the object permission
+# proposals.screen_screening, granted on assignment; overseers see every screening.
+_SCREENING_READ = [
+    "proposals.view_screening",
+    "proposals.view_screeningassignment",
+    "proposals.view_criterionrecord",
+    "proposals.view_resultnotice",
+    "proposals.view_resultnoticedocument",
+]
+_SCREENING_OVERSEE = [*_SCREENING_READ, "proposals.oversee_screening", "proposals.view_screeningpolicy"]
+_FEES_READ = ["contracts.view_feeschedule"]
+
 # role -> model permissions ("app_label.codename"). Change only with the regulation in hand.
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.CHIEF_MANAGER: [
@@ -63,6 +75,12 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "proposals.change_disqualificationrecord",
         *_ACCESS_RECORDS_READ,
         "audit.review_accessalert",
+        *_SCREENING_OVERSEE,
+        "proposals.assign_screening",
+        "proposals.change_screeningpolicy",
+        *_FEES_READ,
+        "contracts.add_feeschedule",
+        "contracts.change_feeschedule",
     ],
     # Protection managers and officers edit the entries of their own organizations only:
     # the admin checks the object permission accounts.manage_files on the entry's organization.
@@ -79,6 +97,9 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "files_registry.add_recordeditem",
         "files_registry.change_recordeditem",
         "files_registry.delete_recordeditem",
+        *_SCREENING_OVERSEE,
+        "proposals.assign_screening",
+        *_FEES_READ,
     ],
     StaffRole.PROTECTION_OFFICER: [
         *_REGISTER_READ,
@@ -88,9 +109,30 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         "files_registry.change_recordeditem",
         "files_registry.delete_recordeditem",
     ],
-    StaffRole.AUDIT_OFFICER: [*_REGISTER_READ, *_PROPOSALS_READ, *_ACCESS_RECORDS_READ],
-    StaffRole.SCREENER: ["files_registry.view_registerentry", "files_registry.view_recordeditem", *_PROPOSALS_READ],
-    StaffRole.APPROVER: ["files_registry.view_registerentry", "files_registry.view_recordeditem", *_PROPOSALS_READ],
+    StaffRole.AUDIT_OFFICER: [
+        *_REGISTER_READ,
+        *_PROPOSALS_READ,
+        *_ACCESS_RECORDS_READ,
+        *_SCREENING_OVERSEE,
+        *_FEES_READ,
+    ],
+    # A screener sees proposals only through the screenings assigned to them (no global view_proposal);
+    # asking for a correction of those goes through the screening page (services.screening).
+    StaffRole.SCREENER: [
+        "files_registry.view_registerentry",
+        "files_registry.view_recordeditem",
+        *_SCREENING_READ,
+        *_FEES_READ,
+    ],
+    # 法114: the approver decides; never on a screening they took part in (checked by the service).
+    StaffRole.APPROVER: [
+        "files_registry.view_registerentry",
+        "files_registry.view_recordeditem",
+        *_PROPOSALS_READ,
+        *_SCREENING_OVERSEE,
+        "proposals.approve_screening",
+        *_FEES_READ,
+    ],
 }
 
 # Roles whose holders manage the files of the organizations they are granted.

@@ -14,6 +14,14 @@ from proposals.models.proposals import (
     VersionKind,
 )
 from proposals.models.proposers import DisqualificationRecord, Proposer, ProposerOfficer
+from proposals.models.screening import (
+    CriterionRecord,
+    ResultNotice,
+    ResultNoticeDocument,
+    Screening,
+    ScreeningAssignment,
+    ScreeningPolicy,
+)
 
 __all__ = [
     "CallPhase",
@@ -22,6 +30,7 @@ __all__ = [
     "ConsultationMessage",
     "ConsultationStatus",
     "CorrectionRequest",
+    "CriterionRecord",
     "DisqualificationRecord",
     "Proposal",
     "ProposalAttachment",
@@ -30,5 +39,10 @@ __all__ = [
     "ProposalVersion",
     "Proposer",
     "ProposerOfficer",
+    "ResultNotice",
+    "ResultNoticeDocument",
+    "Screening",
+    "ScreeningAssignment",
+    "ScreeningPolicy",
     "VersionKind",
 ]

@@ -288,6 +288,11 @@ def proposal_submit(*, proposal: Proposal, actor, now=None) -> ProposalVersion:
             answered_version=version
         )
     workflow.transition(locked, ProposalStatus.SUBMITTED, actor=actor)
+    if correcting and hasattr(locked, "screening"):
+        # A correction answered resumes the screening it paused (法114; issue 4).
+        from proposals.services.screening import screening_resume
+
+        screening_resume(screening=locked.screening, actor=None)
     notify(
         user=locked.proposer.user,
         template="proposal_submitted",
