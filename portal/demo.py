@@ -51,15 +51,17 @@ def seed_staff() -> dict[str, User]:
     return users
 
 
-def seed_demo() -> dict[str, int]:
+def seed_demo() -> dict:
     """Load every app's demo data (idempotent); returns counts for the command to print."""
     from files_registry.demo import seed_register
+    from portal.security.demo import demo_staff_totp
     from proposals.demo import seed_calls, seed_proposers
 
     users = seed_staff()
     entries = seed_register(actor=users["chief"])
     return {
         "staff": len(users),
+        "totp_secret": demo_staff_totp(users.values()),
         "register_entries": entries,
         "calls": seed_calls(actor=users["chief"]),
         "proposers": len(seed_proposers(password=DEMO_PASSWORD)),

@@ -242,6 +242,8 @@ if CELERY_BROKER_URL.startswith(("redis://", "rediss://")):
     CELERY_BROKER_TRANSPORT_OPTIONS = REDIS_BROKER_TRANSPORT_OPTIONS
 CELERY_BEAT_SCHEDULE: dict = {
     "portal.outbox_relay": {"task": "portal.outbox_relay", "schedule": 60.0},
+    # Contracts past their period of use end (法115 contracts; idempotent).
+    "contracts.expire_contracts": {"task": "contracts.expire_contracts", "schedule": 24 * 60 * 60.0},
 }
 
 # --- The agency that runs this portal (shown on every page and on official documents) ---
@@ -298,3 +300,54 @@ CELERY_BEAT_SCHEDULE["audit.export_chain_head"] = {
 }
 CELERY_BEAT_SCHEDULE["audit.analyse_access_records"] = {"task": "audit.analyse_access_records", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["audit.verify_access_records"] = {"task": "audit.verify_access_records", "schedule": 86400.0}
+
+# --- Authentication and sessions (portal.security) ---
+# Seed 004 第11条 (認証機能: TOTP second factor for staff, lockout, password rules), 第14条 (the admin's
+# privileges need the second factor) and 第21条 (timeouts, sign-out ends every session); docs/security.md.
+INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "portal.security.apps.SecureAdminConfig"
+INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "portal.security.apps.SecurityConfig"]
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
+    "django_otp.middleware.OTPMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.messages.middleware.MessageMiddleware") + 1,
+    "portal.security.middleware.SessionTimeoutMiddleware",
+)
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("portal.security.middleware.SessionTimeoutMiddleware") + 1,
+    "portal.security.middleware.NoStoreMiddleware",
+)
+MIDDLEWARE.append("axes.middleware.AxesMiddleware")  # turns a lockout into the Japanese locked page
+# AxesStandaloneBackend first: it refuses a locked-out account or address before any password check.
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", *AUTHENTICATION_BACKENDS]
+# Lockout (django-axes): N failures lock the user name and, separately, the address for the cool-off.
+AXES_FAILURE_LIMIT = env_int("AXES_FAILURE_LIMIT", 5, minimum=1)
+AXES_COOLOFF_MINUTES = env_int("AXES_COOLOFF_MINUTES", 30, minimum=1)
+AXES_COOLOFF_TIME = AXES_COOLOFF_MINUTES / 60  # hours
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "security/locked.html"
+AXES_CLIENT_IP_CALLABLE = "portal.security.axes.axes_client_ip"
+AXES_DISABLE_ACCESS_LOG = True  # sign-ins are already access records (portal.audit)
+AXES_VERBOSE = False
+AXES_SENSITIVE_PARAMETERS = ["username", "ip_address", "password", "otp_token"]
+# Passwords: a breached-password mirror where operations provide one (portal/security/passwords.py).
+PASSWORD_BREACHED_HASHES_DIR = env_str("PASSWORD_BREACHED_HASHES_DIR", "")
+if PASSWORD_BREACHED_HASHES_DIR:
+    AUTH_PASSWORD_VALIDATORS.append(
+        {
+            "NAME": "portal.security.passwords.BreachedPasswordValidator",
+            "OPTIONS": {"hashes_dir": PASSWORD_BREACHED_HASHES_DIR},
+        }
+    )
+# Sessions: idle timeouts (staff shorter) and an absolute one counted from sign-in, in seconds.
+SECURITY_STAFF_IDLE_TIMEOUT = env_int("SECURITY_STAFF_IDLE_TIMEOUT", 30 * 60, minimum=60)
+SECURITY_IDLE_TIMEOUT = env_int("SECURITY_IDLE_TIMEOUT", 2 * 60 * 60, minimum=60)
+SECURITY_ABSOLUTE_TIMEOUT = env_int("SECURITY_ABSOLUTE_TIMEOUT", SESSION_COOKIE_AGE, minimum=60)
+SESSION_COOKIE_AGE = max(SESSION_COOKIE_AGE, SECURITY_ABSOLUTE_TIMEOUT)
+SECURITY_NO_STORE_PREFIXES = ["/admin/", "/mypage/", "/accounts/", "/security/"]
+# django-otp: the issuer shown in the authenticator app; codes may be one step (30 s) late.
+OTP_TOTP_ISSUER = PORTAL_TITLE
+OTP_TOTP_TOLERANCE = 1
+LOGGING["loggers"]["axes"] = {"level": "WARNING"}  # each sign-in is an access record already

@@ -5,6 +5,9 @@ import pytest
 from portal.accounts.roles import StaffRole
 from tests.factories.accounts import OrganizationFactory, UserFactory, staff_user
 
+# force_login() of a staff user also marks the session as verified by their TOTP device.
+pytest_plugins = ["tests.security.plugin"]
+
 
 @pytest.fixture
 def organization():

@@ -15,8 +15,18 @@ import pyarrow.compute as pc
 
 from .address import generalize_address
 
-ERA_START = {"明治": 1868, "大正": 1912, "昭和": 1926, "平成": 1989, "令和": 2019,
-             "M": 1868, "T": 1912, "S": 1926, "H": 1989, "R": 2019}
+ERA_START = {
+    "明治": 1868,
+    "大正": 1912,
+    "昭和": 1926,
+    "平成": 1989,
+    "令和": 2019,
+    "M": 1868,
+    "T": 1912,
+    "S": 1926,
+    "H": 1989,
+    "R": 2019,
+}
 _NUMBER_RE = r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$"
 _DATE_RE = r"^\s*(?P<y>\d{4})\s*[-/.年]?\s*(?P<m>\d{1,2})?"
 _WAREKI_RE = r"^\s*(?P<era>明治|大正|昭和|平成|令和|[MTSHR])\s*\.?\s*(?P<ey>\d{1,2}|元)\s*[年./-]\s*(?P<m>\d{1,2})?"
@@ -115,8 +125,9 @@ def _num(arr: pa.Array) -> np.ndarray:
     return pc.cast(arr, pa.float64()).fill_null(np.nan).to_numpy(zero_copy_only=False)
 
 
-def _date_labels(year: np.ndarray, month: np.ndarray, ok: np.ndarray, valid: np.ndarray, level: str,
-                 suppressed: str) -> pa.Array:
+def _date_labels(
+    year: np.ndarray, month: np.ndarray, ok: np.ndarray, valid: np.ndarray, level: str, suppressed: str
+) -> pa.Array:
     y = np.where(ok, year, 0).astype(np.int64)
     m = np.where(ok & ~np.isnan(month), month, 1).astype(np.int64)
     if level == "year":
@@ -162,8 +173,7 @@ def generalize_round(arr: pa.Array, to: float) -> pa.Array:
     return _merge(format_numbers(rounded, is_num), pc.is_valid(arr).to_numpy(zero_copy_only=False) & ~is_num, arr)
 
 
-def generalize_hierarchy(arr: pa.Array, hierarchy: dict[str, list[str]], level: int,
-                         suppressed: str = "*") -> pa.Array:
+def generalize_hierarchy(arr: pa.Array, hierarchy: dict[str, list[str]], level: int, suppressed: str = "*") -> pa.Array:
     """Value → its ancestor at ``level`` in an ARX-style hierarchy (level 0 = unchanged).
 
     A value missing from the hierarchy is suppressed rather than passed through.
@@ -237,13 +247,22 @@ def _code(arr: pa.Array, threshold: float, label: str, *, top: bool) -> pa.Array
     return _merge(out, pc.is_valid(arr).to_numpy(zero_copy_only=False) & ~is_num, arr)
 
 
-def suppress_cells(arr: pa.Array, *, values: list | None = None, min: float | None = None,
-                   max: float | None = None, suppressed: str = "*") -> tuple[pa.Array, int]:
+def suppress_cells(
+    arr: pa.Array,
+    *,
+    values: list | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    suppressed: str = "*",
+) -> tuple[pa.Array, int]:
     """Cell suppression: matching cells become ``suppressed``. Returns (array, cells suppressed)."""
     hit = np.zeros(len(arr), dtype=bool)
     if values:
-        hit |= pc.is_in(as_string(arr), value_set=pa.array([str(v) for v in values])).fill_null(False) \
+        hit |= (
+            pc.is_in(as_string(arr), value_set=pa.array([str(v) for v in values]))
+            .fill_null(False)
             .to_numpy(zero_copy_only=False)
+        )
     if min is not None or max is not None:
         nums, is_num = to_numeric(arr)
         rng = is_num.copy()

@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pv
 import pyarrow.parquet as pq
@@ -83,12 +84,25 @@ class TableSource:
         enc = "utf8" if self.encoding in ("utf-8", "utf-8-sig") else self.encoding
         read = pv.ReadOptions(encoding=enc, block_size=CSV_BLOCK_BYTES, use_threads=True)
         parse = pv.ParseOptions(delimiter=self.delimiter, newlines_in_values=True)
-        conv = pv.ConvertOptions(column_types={c: pa.large_string() for c in self.column_names},
-                                 include_columns=columns, strings_can_be_null=False,
-                                 quoted_strings_can_be_null=False, null_values=[""])
+        conv = pv.ConvertOptions(
+            column_types={c: pa.large_string() for c in self.column_names},
+            include_columns=columns,
+            strings_can_be_null=False,
+            quoted_strings_can_be_null=False,
+            null_values=[""],
+        )
         return read, parse, conv
 
     def _csv_batches(self, columns: list[str] | None) -> Iterator[pa.Table]:
+        if self.encoding in ("utf-8", "utf-8-sig") and len(self.delimiter) == 1:
+            if self.chunk_rows is None:
+                table = self._polars_csv(columns)
+                if table is not None:
+                    yield table
+                    return
+            else:
+                yield from self._polars_csv_chunks(columns)
+                return
         read, parse, conv = self._csv_options(columns)
         try:
             if self.chunk_rows is None:
@@ -99,12 +113,58 @@ class TableSource:
                 for batch in rdr:
                     yield pa.Table.from_batches([batch])
         except (pa.ArrowInvalid, UnicodeDecodeError):
-            raise InputError(f"CSV ファイル {Path(self.path).name} を読み取れません（区切り文字・文字コード・"
-                             "列の数を確認してください）") from None
+            raise InputError(
+                f"CSV ファイル {Path(self.path).name} を読み取れません（区切り文字・文字コード・"
+                "列の数を確認してください）"
+            ) from None
+
+    def _polars_csv_chunks(self, columns: list[str] | None) -> Iterator[pa.Table]:
+        """The file in chunks of ``chunk_rows`` records from polars' streaming reader (bounded memory,
+        quoted line breaks handled), with the same text columns as :meth:`_polars_csv`."""
+        wanted = columns if columns is not None else self.column_names
+        try:
+            scan = pl.scan_csv(
+                self.path, infer_schema=False, separator=self.delimiter, empty_string_is_null=False, encoding="utf8"
+            )
+            for frame in scan.select(wanted).collect_batches(chunk_size=self.chunk_rows):
+                table = frame.to_arrow()
+                yield table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names]))
+        except pl.exceptions.PolarsError:
+            raise InputError(
+                f"CSV ファイル {Path(self.path).name} を読み取れません（区切り文字・文字コード・"
+                "列の数を確認してください）"
+            ) from None
+
+    def _polars_csv(self, columns: list[str] | None) -> pa.Table | None:
+        """The whole UTF-8 file with polars' reader (multi-threaded, quoted newlines handled), every column
+        as text, empty cells as empty text (as the Arrow reader is configured). None when polars refuses the
+        file: the Arrow reader then reads it or raises the Japanese error."""
+        try:
+            frame = pl.read_csv(
+                self.path,
+                infer_schema=False,
+                columns=columns,
+                separator=self.delimiter,
+                empty_string_is_null=False,
+                encoding="utf8",
+                raise_if_empty=False,
+            )
+        except Exception:
+            return None
+        if frame.columns != (columns if columns is not None else self.column_names):
+            frame = frame.select(columns if columns is not None else self.column_names)
+        table = frame.to_arrow()
+        return table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names]))
 
 
-def open_source(source: str | Path | pd.DataFrame | pa.Table, *, chunk_rows: int | None = None,
-                encoding: str | None = None, delimiter: str = ",", sheet: str | int = 0) -> TableSource:
+def open_source(
+    source: str | Path | pd.DataFrame | pa.Table,
+    *,
+    chunk_rows: int | None = None,
+    encoding: str | None = None,
+    delimiter: str = ",",
+    sheet: str | int = 0,
+) -> TableSource:
     """Open a DataFrame, Arrow table, or a .csv/.tsv/.txt, .xlsx/.xls or .parquet file."""
     if isinstance(source, pd.DataFrame):
         source = pa.Table.from_pandas(source, preserve_index=False)
@@ -146,6 +206,7 @@ def read_table(source: str | Path, **kwargs: Any) -> pd.DataFrame:
 
 # --- writing -------------------------------------------------------------------------------------------
 
+
 @contextlib.contextmanager
 def atomic_path(target: str | Path) -> Iterator[Path]:
     """Yield a temporary path beside ``target``; rename it onto ``target`` only when the block succeeds,
@@ -169,6 +230,35 @@ def _plain(table: pa.Table) -> pa.Table:
     return pa.table(cols, names=table.column_names)
 
 
+class _HashingFile:
+    """A binary file that computes the SHA-256 of what is written through it (no second read)."""
+
+    def __init__(self, fh: Any):
+        self.fh = fh
+        self.hash = hashlib.sha256()
+        self.closed = False
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data)
+        self.hash.update(view)
+        return self.fh.write(view)
+
+    def flush(self) -> None:
+        self.fh.flush()
+
+    def close(self) -> None:
+        self.closed = True
+
+    def writable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return False
+
+    def tell(self) -> int:
+        return self.fh.tell()
+
+
 class TableWriter:
     """Write batches to one CSV (UTF-8 with BOM, so Excel opens it right) or Parquet file, atomically."""
 
@@ -178,6 +268,7 @@ class TableWriter:
         self._ctx = atomic_path(self.target)
         self._tmp = self._ctx.__enter__()
         self._fh: Any = None
+        self._sink: _HashingFile | None = None
         self._writer: Any = None
         self.rows = 0
         self.columns: list[str] = []
@@ -185,13 +276,14 @@ class TableWriter:
     def write(self, table: pa.Table) -> None:
         if self._writer is None:
             self.columns = list(table.column_names)
+            schema = _plain(table.slice(0, 0)).schema
+            self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()
+            self._sink = _HashingFile(self._fh)  # the manifest's SHA-256, computed as the bytes go out
             if self.format == "parquet":
-                schema = _plain(table.slice(0, 0)).schema
-                self._writer = pq.ParquetWriter(self._tmp, schema, compression="zstd")
+                self._writer = pq.ParquetWriter(self._sink, schema, compression="zstd")
             else:
-                self._fh = open(self._tmp, "wb")  # noqa: SIM115 - closed in close()
-                self._fh.write(codecs.BOM_UTF8)
-                self._writer = pv.CSVWriter(self._fh, _plain(table.slice(0, 0)).schema)
+                self._sink.write(codecs.BOM_UTF8)
+                self._writer = pv.CSVWriter(self._sink, schema)
         self._writer.write_table(_plain(table))
         self.rows += table.num_rows
 
@@ -201,14 +293,20 @@ class TableWriter:
             if self._writer is None:
                 raise InputError("出力する行がありません")
             self._writer.close()
-            if self._fh is not None:
-                self._fh.close()
+            self._fh.close()
+            digest = self._sink.hash.hexdigest()
             self._ctx.__exit__(None, None, None)
         except BaseException as exc:
             self._ctx.__exit__(type(exc), exc, exc.__traceback__)
             raise
-        return {"file": self.target.name, "format": self.format, "rows": self.rows, "items": self.columns,
-                "sha256": sha256_file(self.target), "bytes": self.target.stat().st_size}
+        return {
+            "file": self.target.name,
+            "format": self.format,
+            "rows": self.rows,
+            "items": self.columns,
+            "sha256": digest,
+            "bytes": self.target.stat().st_size,
+        }
 
     def abort(self) -> None:
         with contextlib.suppress(Exception):
@@ -239,8 +337,9 @@ def write_table(frame: pd.DataFrame | pa.Table, target: str | Path, fmt: str | N
     return writer.close()
 
 
-def write_manifest(target: str | Path, files: list[dict[str, Any]], *, report: dict[str, Any],
-                   extra: dict[str, Any] | None = None) -> dict[str, Any]:
+def write_manifest(
+    target: str | Path, files: list[dict[str, Any]], *, report: dict[str, Any], extra: dict[str, Any] | None = None
+) -> dict[str, Any]:
     """Write ``manifest.json``: every file's SHA-256, rows and items, how each item was processed, and the
     anonymized-data label (seed 002 3-5: the recipient is told the data is anonymized)."""
     body = {

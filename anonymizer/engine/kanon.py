@@ -115,8 +115,13 @@ class ClassStats:
     classes_below_l: int | None = None
 
 
-def class_stats(columns: list[CodedColumn], k_target: int, sensitive: CodedColumn | None = None,
-                l_target: int | None = None, rows: np.ndarray | None = None) -> ClassStats:
+def class_stats(
+    columns: list[CodedColumn],
+    k_target: int,
+    sensitive: CodedColumn | None = None,
+    l_target: int | None = None,
+    rows: np.ndarray | None = None,
+) -> ClassStats:
     """k, classes below target, uniques and (optionally) distinct l-diversity of the rows ``rows``."""
     codes = [c.codes if rows is None else c.codes[rows] for c in columns]
     ids, sizes = class_ids(codes, [c.null_code for c in columns])
@@ -140,12 +145,21 @@ def class_stats(columns: list[CodedColumn], k_target: int, sensitive: CodedColum
 def distinct_per_class(ids: np.ndarray, n_classes: int, sensitive_codes: np.ndarray) -> np.ndarray:
     """Number of distinct sensitive values in each class."""
     width = int(sensitive_codes.max()) + 1 if len(sensitive_codes) else 1
+    if n_classes * width <= max(4 * len(ids), 1 << 22):  # a bitmap of (class, value) pairs: no sort
+        seen = np.zeros(n_classes * width, dtype=bool)
+        seen[ids * width + sensitive_codes] = True
+        return seen.reshape(n_classes, width).sum(axis=1)
     pair = np.unique(ids * width + sensitive_codes)
     return np.bincount(pair // width, minlength=n_classes)
 
 
-def suppress_records(columns: list[CodedColumn], k: int, sensitive: CodedColumn | None = None,
-                     l_target: int | None = None, rows: np.ndarray | None = None) -> np.ndarray:
+def suppress_records(
+    columns: list[CodedColumn],
+    k: int,
+    sensitive: CodedColumn | None = None,
+    l_target: int | None = None,
+    rows: np.ndarray | None = None,
+) -> np.ndarray:
     """Rows (a boolean mask over ``rows``, or over all rows) to delete so that every class has ≥ k records
     and, if asked, ≥ l distinct sensitive values. This is the least record suppression for the given
     generalisation: a record in a class smaller than k can only be fixed by removing it."""
@@ -159,8 +173,9 @@ def suppress_records(columns: list[CodedColumn], k: int, sensitive: CodedColumn 
     return drop
 
 
-def local_suppression(columns: list[CodedColumn], k: int, marker: str = "*",
-                      rows: np.ndarray | None = None, max_patterns: int = 1024) -> tuple[int, int]:
+def local_suppression(
+    columns: list[CodedColumn], k: int, marker: str = "*", rows: np.ndarray | None = None, max_patterns: int = 1024
+) -> tuple[int, int]:
     """Cell suppression to k-anonymity, in place on ``columns`` (restricted to ``rows`` if given).
 
     The suppressed value is an ordinary category when classes are counted (as ARX and pycanon count it),
@@ -171,8 +186,7 @@ def local_suppression(columns: list[CodedColumn], k: int, marker: str = "*",
     k: the caller removes those).
     """
     m = len(columns)
-    sel = np.arange(len(columns[0].codes)) if rows is None else (np.flatnonzero(rows) if rows.dtype == bool
-                                                                 else rows)
+    sel = np.arange(len(columns[0].codes)) if rows is None else (np.flatnonzero(rows) if rows.dtype == bool else rows)
     stars = np.array([c.code_of(marker) for c in columns])
     cards = [c.null_code for c in columns]
     work = [c.codes[sel].copy() for c in columns]
@@ -212,8 +226,9 @@ def local_suppression(columns: list[CodedColumn], k: int, marker: str = "*",
     return cells, int((sizes[ids] < k).sum())
 
 
-def _resolved(work: list[np.ndarray], cards: list[int], stars: np.ndarray, pending: np.ndarray,
-              pattern: tuple[int, ...], k: int) -> np.ndarray:
+def _resolved(
+    work: list[np.ndarray], cards: list[int], stars: np.ndarray, pending: np.ndarray, pattern: tuple[int, ...], k: int
+) -> np.ndarray:
     """Pending rows that reach a class of ≥ k when ``pattern`` is blanked for every pending row."""
     trial = [w.copy() if i in pattern else w for i, w in enumerate(work)]
     for a in pattern:

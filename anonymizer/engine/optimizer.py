@@ -9,10 +9,15 @@ that covers L of the attribute's D distinct input values loses (L − 1)/(D − 
 in every quasi-identifier cell; the dataset's loss is the mean over all quasi-identifier cells.
 
 Search: the loss of a node without its suppression is a lower bound of its true loss, and cheap to compute
-for every node at once. Nodes are tried in order of that bound; a node that is a specialisation of a node
-already found to fail is skipped (k-anonymity with a suppression limit is monotone: generalising never
-adds suppressed records); the search stops when the bound reaches the best loss found, which is then
-optimal. Each node is evaluated on the distinct input tuples with their counts, not on every record.
+for every node at once. k-anonymity with a suppression limit is monotone: a node that fails rules out all
+its specialisations (their classes only split). The nodes are first tried in order of the bound until one
+passes (an upper bound on the optimum); then the nodes whose bound is still below the best loss are tried
+most general first, so the failures — nearly all of them on ``adult`` — rule out their specialisations
+before these are reached; a node whose bound reaches the best loss is never evaluated. The result is the
+optimum (ties go to the node first in order of the bound). Each node is evaluated on the distinct input
+tuples with their counts, not on every record. Local recoding searches again among the suppressed tuples,
+in order of a tighter bound: a tuple still below k at the join of a node with the global node is below k
+at the node too.
 """
 
 from __future__ import annotations
@@ -157,10 +162,31 @@ class _PrefixIds:
             self.cache[levels] = out
         return out
 
+    def sizes(self, levels: tuple[int, ...], w: np.ndarray) -> np.ndarray:
+        """The weight of each tuple's class at the full node ``levels`` (no renumbering needed)."""
+        j = len(levels) - 1
+        codes = self.tcodes[j][levels[j]]
+        card = self.cards[j][levels[j]]
+        if j == 0:
+            key, space = codes, card
+        else:
+            prev, n_prev = self.get(levels[:-1])
+            key, space = prev * card + codes, n_prev * card
+        if space > 8 * len(key):  # a sparse key: hashing beats zeroing a table of ``space`` entries
+            key = pd.factorize(key)[0]
+            space = int(key.max()) + 1 if len(key) else 0
+        return np.bincount(key, weights=w, minlength=space)[key]
 
-def optimize(table: pd.DataFrame | pa.Table, hierarchies: dict[str, dict[str, list[str]] | str | Path], k: int,
-             max_suppression: float = 0.05, *, local_recoding: bool = True,
-             max_local_rounds: int = 1) -> OptimizationResult:
+
+def optimize(
+    table: pd.DataFrame | pa.Table,
+    hierarchies: dict[str, dict[str, list[str]] | str | Path],
+    k: int,
+    max_suppression: float = 0.05,
+    *,
+    local_recoding: bool = True,
+    max_local_rounds: int = 1,
+) -> OptimizationResult:
     """Find the levels (one per quasi-identifier in ``hierarchies``) with the least loss such that, after
     suppressing the records of classes smaller than ``k``, at most ``max_suppression`` of the records
     are suppressed. ``hierarchies`` maps a column to a hierarchy dict or an ARX hierarchy CSV path."""
@@ -196,8 +222,20 @@ def optimize(table: pd.DataFrame | pa.Table, hierarchies: dict[str, dict[str, li
     if best is None:
         seconds = time.perf_counter() - t0
         top = {n: d - 1 for n, d in zip(names, depths, strict=True)}
-        return OptimizationResult(top, 1.0, n_records, 1.0, k, n_records, len(nodes), evaluated, seconds,
-                                  found=False, hierarchy_tables=tables, names=names)
+        return OptimizationResult(
+            top,
+            1.0,
+            n_records,
+            1.0,
+            k,
+            n_records,
+            len(nodes),
+            evaluated,
+            seconds,
+            found=False,
+            hierarchy_tables=tables,
+            names=names,
+        )
     global_loss, node, pending, total_cells = best
     steps: list[tuple[np.ndarray, np.ndarray | None]] = [(node, None)]
     # local recoding (as ARX's local generalisation): the records the global node suppresses are
@@ -208,8 +246,17 @@ def optimize(table: pd.DataFrame | pa.Table, hierarchies: dict[str, dict[str, li
         idx = np.flatnonzero(pending)  # search on the pending tuples only: a few hundred instead of all
         sub_prefix = _PrefixIds([[c[idx] for c in per] for per in tcodes], [a.cardinality for a in attrs])
         sub_loss = [[c[idx] for c in per] for per in tloss]
-        sub, n_eval = _search(nodes, sub_loss, sub_prefix, weights[idx], np.ones(len(idx), dtype=bool), k,
-                              int(weights[idx].sum()), m)
+        sub, n_eval = _search(
+            nodes,
+            sub_loss,
+            sub_prefix,
+            weights[idx],
+            np.ones(len(idx), dtype=bool),
+            k,
+            int(weights[idx].sum()),
+            m,
+            dead=node,  # every pending record is in a class below k there, so in all its specialisations too
+        )
         evaluated += n_eval
         if sub is None or sub[0] >= 1.0:
             break
@@ -222,45 +269,141 @@ def optimize(table: pd.DataFrame | pa.Table, hierarchies: dict[str, dict[str, li
     loss = (total_cells + suppressed * m) / (n_records * m)
     seconds = time.perf_counter() - t0
     return OptimizationResult(
-        levels={n: int(v) for n, v in zip(names, node, strict=True)}, loss=loss, suppressed_records=suppressed,
-        suppression_rate=suppressed / n_records if n_records else 0.0, k=k, records=n_records,
-        nodes_total=len(nodes), nodes_evaluated=evaluated, seconds=seconds, hierarchy_tables=tables,
-        global_loss=float(global_loss), local_levels=[{n: int(v) for n, v in zip(names, st[0], strict=True)}
-                                               for st in steps[1:]],
-        names=names, _tuple_ids=ids, _steps=steps, _pending=pending, _hier=hier)
+        levels={n: int(v) for n, v in zip(names, node, strict=True)},
+        loss=loss,
+        suppressed_records=suppressed,
+        suppression_rate=suppressed / n_records if n_records else 0.0,
+        k=k,
+        records=n_records,
+        nodes_total=len(nodes),
+        nodes_evaluated=evaluated,
+        seconds=seconds,
+        hierarchy_tables=tables,
+        global_loss=float(global_loss),
+        local_levels=[{n: int(v) for n, v in zip(names, st[0], strict=True)} for st in steps[1:]],
+        names=names,
+        _tuple_ids=ids,
+        _steps=steps,
+        _pending=pending,
+        _hier=hier,
+    )
 
 
-def _search(nodes: np.ndarray, tloss: list[list[np.ndarray]], prefix: _PrefixIds, weights: np.ndarray,
-            members: np.ndarray, k: int, limit: int, m: int) -> tuple[Any, int]:
+def _joined_bound(
+    nodes: np.ndarray,
+    bound: np.ndarray,
+    dead: np.ndarray,
+    tloss: list[list[np.ndarray]],
+    prefix: _PrefixIds,
+    w: np.ndarray,
+    members: np.ndarray,
+    total: float,
+    k: int,
+    m: int,
+) -> np.ndarray:
+    """A tighter lower bound when every member is below k at ``dead``: a tuple below k at n ∨ dead (the
+    join, a generalisation of n) is below k at n too (n's classes are finer), so it costs m there, not its
+    cell loss. The joins are the few generalisations of ``dead``; each is evaluated once."""
+    joins = np.maximum(nodes, dead)
+    uniq, inverse = np.unique(joins, axis=0, return_inverse=True)
+    inverse = inverse.reshape(-1)
+    extra = np.zeros(len(nodes))
+    for j, join in enumerate(uniq.tolist()):
+        small = members & (prefix.sizes(tuple(join), w) < k)
+        if not small.any():
+            continue
+        ws = w[small]
+        sel = np.flatnonzero(inverse == j)
+        gain = np.full(len(sel), m * ws.sum())
+        for i in range(m):
+            per_level = np.array([(tl[small] * ws).sum() for tl in tloss[i]])
+            gain -= per_level[nodes[sel, i]]
+        extra[sel] = gain
+    return bound + extra / (total * m)
+
+
+def _search(
+    nodes: np.ndarray,
+    tloss: list[list[np.ndarray]],
+    prefix: _PrefixIds,
+    weights: np.ndarray,
+    members: np.ndarray,
+    k: int,
+    limit: int,
+    m: int,
+    dead: np.ndarray | None = None,
+) -> tuple[Any, int]:
     """Least-loss node for the tuples in ``members`` (the others weigh 0). Returns ((loss, node, tuples
-    still below k, cell loss of the kept records) or None, nodes evaluated); loss is over the members."""
+    still below k, cell loss of the kept records) or None, nodes evaluated); loss is over the members.
+
+    A node that fails the limit, or leaves every member below k (loss 1), rules out all its specialisations:
+    their classes are subsets of its classes. ``dead`` is such a node known beforehand; it also tightens the
+    bound (:func:`_joined_bound`). Among nodes of equal loss the one first in order of the bound wins, as in
+    a plain scan in that order."""
     w = np.where(members, weights, 0.0)
     total = w.sum()
     mean_loss = [np.array([(tl * w).sum() / total for tl in per]) for per in tloss]
     bound = sum(mean_loss[i][nodes[:, i]] for i in range(m)) / m
+    if dead is not None:
+        bound = _joined_bound(nodes, bound, dead, tloss, prefix, w, members, total, k, m)
     order = np.argsort(bound, kind="stable")
-    fail_arr = np.zeros((len(nodes), m), dtype=np.int64)
-    n_fail = 0
+    keys = [tuple(row) for row in nodes.tolist()]
+    everyone = bool(members.all())
+    fail_arr = np.asarray(dead, dtype=np.int64).reshape(-1, m) if dead is not None else np.zeros((0, m), np.int64)
     best = None
-    evaluated = 0
-    for pos in order:
-        if best is not None and bound[pos] >= best[0]:
-            break
-        node = nodes[pos]
-        if n_fail and np.any(np.all(node <= fail_arr[:n_fail], axis=1)):
-            continue
-        evaluated += 1
-        cid, n_classes = prefix.get(tuple(int(v) for v in node))
-        class_size = np.bincount(cid, weights=w, minlength=n_classes)
-        small = members & (class_size[cid] < k)
+    seen: set[tuple[int, ...]] = set()
+
+    def failing(node: np.ndarray) -> bool:
+        return len(fail_arr) > 0 and bool((node <= fail_arr).all(axis=1).any())
+
+    rank = {keys[pos]: i for i, pos in enumerate(order.tolist())}
+    best_rank = len(order)
+
+    def evaluate(levels: tuple[int, ...]) -> bool:
+        """Evaluate one node; keep it if it is the best so far. True if it fails."""
+        nonlocal best, best_rank
+        seen.add(levels)
+        small = prefix.sizes(levels, w) < k
+        if not everyone:
+            small &= members
         suppressed = w[small].sum()
-        if suppressed > limit:
-            fail_arr[n_fail] = node
-            n_fail += 1
-            continue
-        cell = sum(tloss[i][node[i]] for i in range(m))
+        if suppressed > limit or suppressed >= total:
+            return True
+        cell = sum(tloss[i][levels[i]] for i in range(m))
         cells = float((cell * w)[~small].sum())
         loss = (cells + suppressed * m) / (total * m)
-        if best is None or loss < best[0]:
-            best = (loss, node, small, cells)
+        r = rank[levels]  # ties go to the node first in order of the bound, whatever the visiting order
+        if best is None or loss < best[0] or (loss == best[0] and r < best_rank):
+            best = (loss, np.array(levels, dtype=np.int64), small, cells)
+            best_rank = r
+        return False
+
+    if limit >= total:  # nothing can fail the limit (local recoding): in order of the bound, stop at the optimum
+        for pos in order.tolist():
+            if best is not None and bound[pos] >= best[0]:
+                break
+            if keys[pos] not in seen and not failing(nodes[pos]) and evaluate(keys[pos]):
+                fail_arr = np.vstack([fail_arr, nodes[pos][None, :]])
+        return best, len(seen)
+    # 1. in order of the bound until a node passes: an upper bound on the optimum
+    ranked = order.tolist()
+    rest = 0
+    while rest < len(ranked) and best is None:
+        pos = ranked[rest]
+        rest += 1
+        if not failing(nodes[pos]) and evaluate(keys[pos]):
+            fail_arr = np.vstack([fail_arr, nodes[pos][None, :]])
+    # 2. the nodes whose bound is below it, most general first: a node that fails rules out all its
+    # specialisations (classes only split), and most candidates fail, so few are ever evaluated
+    cand = order[rest:]
+    cand = cand[bound[cand] < (best[0] if best is not None else np.inf)]
+    for pos in cand[::-1].tolist():
+        if best is not None and bound[pos] >= best[0]:
+            continue
+        levels = keys[pos]
+        if levels in seen or failing(nodes[pos]):
+            continue
+        if evaluate(levels):
+            fail_arr = np.vstack([fail_arr, nodes[pos][None, :]])
+    evaluated = len(seen)
     return best, evaluated

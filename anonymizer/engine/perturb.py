@@ -43,8 +43,7 @@ def swap(values: np.ndarray, rate: float, secrets: ProcessingSecrets, purpose: s
     return out
 
 
-def counter_uniforms(secrets: ProcessingSecrets, purpose: str, row_index: np.ndarray, draws: int = 2
-                     ) -> np.ndarray:
+def counter_uniforms(secrets: ProcessingSecrets, purpose: str, row_index: np.ndarray, draws: int = 2) -> np.ndarray:
     """``draws`` uniforms in (0, 1) per row, a pure function of (secret seed, purpose, row index).
 
     Philox is a counter-based generator: setting its counter to the row index jumps straight to that
@@ -62,8 +61,16 @@ def counter_uniforms(secrets: ProcessingSecrets, purpose: str, row_index: np.nda
     return out
 
 
-def add_noise(values: np.ndarray, row_index: np.ndarray, *, distribution: str, scale: float, relative: bool,
-              secrets: ProcessingSecrets, purpose: str) -> np.ndarray:
+def add_noise(
+    values: np.ndarray,
+    row_index: np.ndarray,
+    *,
+    distribution: str,
+    scale: float,
+    relative: bool,
+    secrets: ProcessingSecrets,
+    purpose: str,
+) -> np.ndarray:
     """Noise addition: normal (scale = σ), laplace (scale = b) or uniform (±scale); ``relative`` multiplies
     by |value| (scale is then a fraction)."""
     u = counter_uniforms(secrets, purpose, row_index)

@@ -1,20 +1,31 @@
 """The pipeline: a plan and a table (or file) in, the processed table, a report and the processing secrets out.
 
-Two passes over the source, so a file larger than memory gives exactly the in-memory result:
+The source is read once, whole or chunk by chunk (a chunked run gives exactly the in-memory result), and
+only the columns the plan outputs or needs: a dropped column is never converted.
 
-1. *Global pass* — reads only the columns that need the whole dataset (subset filter, record suppression,
-   quasi-identifiers, the sensitive column, columns with global operations, the data-subject column), runs
-   their row-wise steps and keeps them as integer codes. Then it decides, for all rows at once: the subset,
-   the sample, rare categories, micro-aggregation, swapping, k-anonymity (record or cell suppression) and
-   l-diversity. k is global: classes are counted over every row before anything is suppressed.
-2. *Row pass* — reads everything chunk by chunk, keeps the rows the global pass kept, runs the row-wise
-   steps of the other columns (drop, pseudonymize, scrub, generalize, code, noise …), takes the global
-   columns from the first pass, scans the result for leftover identifiers and writes or collects it.
+1. *Global pass* — for the columns that need the whole dataset (subset filter, record suppression,
+   quasi-identifiers, the sensitive column, columns with global operations, the data-subject column) it
+   runs their row-wise steps as each chunk arrives and keeps them as integer codes; the raw values of the
+   other output columns are held as read. Then it decides, for all rows at once: the subset, the sample,
+   rare categories, micro-aggregation, swapping, k-anonymity (record or cell suppression) and l-diversity.
+   k is global: classes are counted over every row before anything is suppressed.
+2. *Row pass* — over the held chunks, keeps the rows the global pass kept, runs the row-wise steps of the
+   other columns (pseudonymize, scrub, generalize, code, noise …), takes the global columns from the first
+   pass, scans the result for leftover identifiers and writes or collects it.
+
+The columns of a chunk are processed side by side on a thread pool (the kernels — Arrow, polars, numpy —
+release the GIL), so both passes use every core.
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import queue
+import threading
 import time
+from collections.abc import Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -33,7 +44,7 @@ from .perturb import microaggregate, swap
 from .plan import Plan
 from .processing_secrets import ProcessingSecrets, SecretRecord
 from .report import Distributions, build_report
-from .steps import StepStats, apply_row_steps, global_steps, row_steps
+from .steps import StepStats, apply_row_steps, global_steps, repeated_dictionary, row_steps
 
 
 @dataclass
@@ -57,90 +68,181 @@ class GlobalState:
     subjects_hash: np.ndarray | None = None
 
 
-def anonymize(table: pd.DataFrame | pa.Table, plan: Plan, secrets: ProcessingSecrets, *,
-              chunk_rows: int | None = None, retain_deleted: bool = False) -> RunResult:
+def anonymize(
+    table: pd.DataFrame | pa.Table,
+    plan: Plan,
+    secrets: ProcessingSecrets,
+    *,
+    chunk_rows: int | None = None,
+    retain_deleted: bool = False,
+) -> RunResult:
     """Process an in-memory table. Returns the output DataFrame, the report and the secret record."""
     return run(open_source(table, chunk_rows=chunk_rows), plan, secrets, retain_deleted=retain_deleted)
 
 
-def anonymize_file(source: str | Path, plan: Plan, secrets: ProcessingSecrets, *, output: str | Path | None = None,
-                   fmt: str | None = None, chunk_rows: int | None = None, encoding: str | None = None,
-                   manifest: bool = True, retain_deleted: bool = False) -> RunResult:
-    """Process a CSV/Excel/Parquet file, chunk by chunk when ``chunk_rows`` is set.
+def anonymize_file(
+    source: str | Path,
+    plan: Plan,
+    secrets: ProcessingSecrets,
+    *,
+    output: str | Path | None = None,
+    fmt: str | None = None,
+    chunk_rows: int | None = None,
+    encoding: str | None = None,
+    manifest: bool = True,
+    retain_deleted: bool = False,
+    collect: bool = True,
+    delimiter: str | None = None,
+) -> RunResult:
+    """Process a CSV/Excel/Parquet file, chunk by chunk when ``chunk_rows`` is set (``delimiter``: a CSV's
+    separator, default ``,``; tab for ``.tsv``).
 
     With ``output`` the result is written atomically (CSV UTF-8 with BOM, or Parquet by suffix/``fmt``)
-    with ``manifest.json`` beside it, and ``RunResult.table`` is None; otherwise the table is returned.
+    with ``manifest.json`` beside it, and ``RunResult.table`` is None; otherwise the table is returned,
+    unless ``collect`` is false (a dry run: the report and the verdict only).
     """
-    src = open_source(source, chunk_rows=chunk_rows, encoding=encoding)
-    return run(src, plan, secrets, output=output, fmt=fmt, manifest=manifest, retain_deleted=retain_deleted)
+    extra = {"delimiter": delimiter} if delimiter else {}
+    src = open_source(source, chunk_rows=chunk_rows, encoding=encoding, **extra)
+    return run(
+        src, plan, secrets, output=output, fmt=fmt, manifest=manifest, retain_deleted=retain_deleted, collect=collect
+    )
 
 
-def run(src: TableSource, plan: Plan, secrets: ProcessingSecrets, *, output: str | Path | None = None,
-        fmt: str | None = None, manifest: bool = True, retain_deleted: bool = False) -> RunResult:
+ROW_PASS_ROWS = 250_000  # rows per slice of the row pass
+
+
+def default_threads() -> int:
+    return max(1, min(os.cpu_count() or 1, 4))
+
+
+def run(
+    src: TableSource,
+    plan: Plan,
+    secrets: ProcessingSecrets,
+    *,
+    output: str | Path | None = None,
+    fmt: str | None = None,
+    manifest: bool = True,
+    retain_deleted: bool = False,
+    threads: int | None = None,
+    collect: bool = True,
+) -> RunResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     _check_columns(src, plan)
     stats = StepStats()
-    state = _global_pass(src, plan, secrets, stats, retain_deleted)
-    timings["global_pass"] = time.perf_counter() - t0
-    t1 = time.perf_counter()
-    writer = TableWriter(output, fmt) if output is not None else None
-    collected: list[pa.Table] = []
-    leftovers: dict[str, dict[str, int]] = {}
-    after = Distributions(_dist_columns(plan), top_n=plan.dataset.get("top_n", 10))
-    before = state.before
-    offset = 0
-    out_cols = plan.output_columns
-    try:
-        for batch in src.batches():
-            n = batch.num_rows
-            keep = state.keep[offset:offset + n]
-            rows = np.flatnonzero(keep)
-            kept = batch.take(pa.array(rows)) if len(rows) < n else batch
-            arrays = []
-            for name in out_cols:
-                col = plan.column(name)
-                if name in state.columns:
-                    arr = state.columns[name].to_arrow(rows + offset)
-                elif name in state.numeric:
-                    vals = state.numeric[name][rows + offset]
-                    arr = format_numbers(vals)
-                else:
-                    raw = kept.column(name).combine_chunks()
-                    before.add(name, raw)
-                    arr = apply_row_steps(raw, col, row_steps(col), row_index=rows + offset, secrets=secrets,
-                                          stats=stats, mode=plan.mode, suppressed=plan.suppressed_value,
-                                          retain_deleted=retain_deleted)
-                after.add(name, arr)
-                if not any(s.op == "pseudonymize" for s in col.steps):
-                    for kind, cnt in scan_array(arr, mode=plan.mode).items():
-                        leftovers.setdefault(name, {})[kind] = leftovers.get(name, {}).get(kind, 0) + cnt
-                arrays.append(arr)
-            out = pa.table(arrays, names=out_cols) if out_cols else pa.table({})
-            if writer is not None:
-                writer.write(out)
+    with ThreadPoolExecutor(max_workers=threads or default_threads(), thread_name_prefix="anonymizer") as pool:
+        state, held = _global_pass(src, plan, secrets, stats, retain_deleted, pool)
+        timings["global_pass"] = time.perf_counter() - t0
+        t1 = time.perf_counter()
+        writer = TableWriter(output, fmt) if output is not None else None
+        write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anonymizer-writer")
+        writing: Future | None = None
+        collected: list[pa.Table] = []
+        leftovers: dict[str, dict[str, int]] = {}
+        after = Distributions(_dist_columns(plan), top_n=plan.dataset.get("top_n", 10))
+        before = state.before
+        offset = 0
+        out_cols = plan.output_columns
+        by_cost = sorted(out_cols, key=lambda name: _cost_rank(plan, name, state))  # longest tasks first
+
+        def column_task(name: str, kept: pa.Table, rows: np.ndarray, offset: int) -> tuple[pa.Array, dict[str, int]]:
+            col = plan.column(name)
+            if name in state.columns:
+                arr = state.columns[name].to_arrow(rows + offset)
+            elif name in state.numeric:
+                arr = format_numbers(state.numeric[name][rows + offset])
             else:
-                collected.append(out)
-            offset += n
-        files = [writer.close()] if writer is not None else []
-    except BaseException:
-        if writer is not None:
-            writer.abort()
-        raise
+                raw = kept.column(name).combine_chunks()
+                before.add(name, raw)
+                arr = apply_row_steps(
+                    raw,
+                    col,
+                    row_steps(col),
+                    row_index=rows + offset,
+                    secrets=secrets,
+                    stats=stats,
+                    mode=plan.mode,
+                    suppressed=plan.suppressed_value,
+                    retain_deleted=retain_deleted,
+                )
+            after.add(name, arr)
+            found = {} if any(s.op == "pseudonymize" for s in col.steps) else scan_array(arr, mode=plan.mode)
+            return arr, found
+
+        try:
+            while held:
+                batch = held.pop(0)  # let each chunk's raw values go once it is done
+                n = batch.num_rows
+                keep = state.keep[offset : offset + n]
+                rows = np.flatnonzero(keep)
+                kept = batch.take(pa.array(rows)) if len(rows) < n else batch
+                futures = {name: pool.submit(column_task, name, kept, rows, offset) for name in by_cost}
+                results = [futures[name].result() for name in out_cols]
+                del batch, kept, futures
+                arrays = []
+                for name, (arr, found) in zip(out_cols, results, strict=True):
+                    for kind, cnt in found.items():
+                        leftovers.setdefault(name, {})[kind] = leftovers.get(name, {}).get(kind, 0) + cnt
+                    arrays.append(arr)
+                out = pa.table(arrays, names=out_cols) if out_cols else pa.table({})
+                if writer is not None:
+                    # the chunk is written while the next one is processed (one write in flight, in order)
+                    if writing is not None:
+                        writing.result()
+                    writing = write_pool.submit(writer.write, out)
+                elif collect:
+                    collected.append(out)
+                offset += n
+            if writing is not None:
+                writing.result()
+            files = [writer.close()] if writer is not None else []
+        except BaseException:
+            if writing is not None:
+                writing.cancel()
+                with contextlib.suppress(BaseException):
+                    writing.result()
+            if writer is not None:
+                writer.abort()
+            raise
+        finally:
+            write_pool.shutdown(wait=True)
+    stats.order(plan.column_names)
     timings["row_pass"] = time.perf_counter() - t1
-    report = build_report(plan, state=state, stats=stats, before=before, after=after, leftovers=leftovers,
-                          timings=timings)
-    record = SecretRecord(plan_digest=plan.digest, mode=plan.mode, secrets=secrets,
-                          keys_used={s.get("key", "pseudonym"): s.get("algorithm", "hmac-sha256")
-                                     for c in plan.columns for s in c.steps if s.op == "pseudonymize"},
-                          id_maps=stats.id_maps, deleted=stats.deleted)
+    report = build_report(
+        plan, state=state, stats=stats, before=before, after=after, leftovers=leftovers, timings=timings
+    )
+    record = SecretRecord(
+        plan_digest=plan.digest,
+        mode=plan.mode,
+        secrets=secrets,
+        keys_used={
+            s.get("key", "pseudonym"): s.get("algorithm", "hmac-sha256")
+            for c in plan.columns
+            for s in c.steps
+            if s.op == "pseudonymize"
+        },
+        id_maps=stats.id_maps,
+        deleted=stats.deleted,
+    )
     if output is not None and manifest:
         write_manifest(Path(output).with_name("manifest.json"), files, report=report)
     table = None
-    if writer is None:
+    if writer is None and collect:
         combined = pa.concat_tables(collected) if collected else pa.table({})
         table = combined.to_pandas()
     return RunResult(table=table, report=report, secret_record=record, files=files)
+
+
+def _cost_rank(plan: Plan, name: str, state: GlobalState) -> int:
+    """Rough order of a column's row-pass cost, most expensive first, so the thread pool ends together."""
+    if name in state.columns or name in state.numeric:
+        return 5
+    ops = set(plan.column(name).ops)
+    for rank, heavy in enumerate(("scrub_identifiers", "pseudonymize", "generalize", "noise")):
+        if heavy in ops:
+            return rank
+    return 4
 
 
 def _check_columns(src: TableSource, plan: Plan) -> None:
@@ -150,8 +252,10 @@ def _check_columns(src: TableSource, plan: Plan) -> None:
         raise InputError("処理計画の列が入力にありません: " + "、".join(f'"{m}"' for m in missing))
     extra = [c for c in src.column_names if c not in set(plan.column_names)]
     if extra and plan.unlisted_columns == "error":
-        raise InputError("入力に処理計画にない列があります（計画に記載するか unlisted_columns: drop を指定）: "
-                         + "、".join(f'"{e}"' for e in extra))
+        raise InputError(
+            "入力に処理計画にない列があります（計画に記載するか unlisted_columns: drop を指定）: "
+            + "、".join(f'"{e}"' for e in extra)
+        )
 
 
 def _global_columns(plan: Plan) -> list[str]:
@@ -166,18 +270,24 @@ def _global_columns(plan: Plan) -> list[str]:
 
 
 def _dist_columns(plan: Plan) -> list[str]:
-    return [c.name for c in plan.columns if not c.dropped
-            and c.role in ("quasi_identifier", "sensitive", "attribute")
-            and not any(s.op == "pseudonymize" for s in c.steps)]
+    return [
+        c.name
+        for c in plan.columns
+        if not c.dropped
+        and c.role in ("quasi_identifier", "sensitive", "attribute")
+        and not any(s.op == "pseudonymize" for s in c.steps)
+    ]
 
 
 def _condition_mask(table: pa.Table, cond: dict[str, Any]) -> np.ndarray:
     arr = table.column(cond["column"]).combine_chunks()
     hit = np.ones(len(arr), dtype=bool)
     if "values" in cond:
-        hit &= pc.is_in(as_string(arr), value_set=pa.array([str(v) for v in cond["values"]],
-                                                           pa.large_string())).fill_null(False) \
+        hit &= (
+            pc.is_in(as_string(arr), value_set=pa.array([str(v) for v in cond["values"]], pa.large_string()))
+            .fill_null(False)
             .to_numpy(zero_copy_only=False)
+        )
     if "min" in cond or "max" in cond:
         nums, is_num = to_numeric(arr)
         hit &= is_num
@@ -188,20 +298,40 @@ def _condition_mask(table: pa.Table, cond: dict[str, Any]) -> np.ndarray:
     return hit
 
 
-def _global_pass(src: TableSource, plan: Plan, secrets: ProcessingSecrets, stats: StepStats,
-                 retain_deleted: bool) -> GlobalState:
+def _global_pass(
+    src: TableSource,
+    plan: Plan,
+    secrets: ProcessingSecrets,
+    stats: StepStats,
+    retain_deleted: bool,
+    pool: ThreadPoolExecutor,
+) -> tuple[GlobalState, list[pa.Table]]:
+    """Read the source once: global columns are processed and coded here, the raw values of the other
+    output columns are returned chunk by chunk for the row pass."""
     ds = plan.dataset
     gcols = _global_columns(plan)
-    numeric_cols = {c.name for c in plan.columns if c.name in gcols
-                    and any(s.op == "microaggregate" for s in c.steps)}
+    numeric_cols = {c.name for c in plan.columns if c.name in gcols and any(s.op == "microaggregate" for s in c.steps)}
     subj_col = (ds.get("data_subjects") or {}).get("column")
-    needed = list(dict.fromkeys(gcols + [c["column"] for c in ds.get("filter", [])]
-                                + [c["column"] for c in ds.get("record_suppression", [])]
-                                + ([subj_col] if subj_col else [])))
+    held_cols = [c for c in plan.output_columns if c not in gcols]
+    needed = list(
+        dict.fromkeys(
+            gcols
+            + [c["column"] for c in ds.get("filter", [])]
+            + [c["column"] for c in ds.get("record_suppression", [])]
+            + ([subj_col] if subj_col else [])
+            + held_cols
+        )
+    )
     before = Distributions(_dist_columns(plan), top_n=ds.get("top_n", 10))
     keep_parts, code_parts, num_parts, subj_parts = [], {c: [] for c in gcols}, {c: [] for c in numeric_cols}, []
+    held: list[pa.Table] = []
     offset = 0
-    for batch in src.batches(needed):
+
+    def global_cost(name: str) -> int:  # generalisations (addresses, dates) first: they take longest
+        return 0 if "generalize" in plan.column(name).ops else 1
+
+    batches = src.batches(needed)
+    for batch in _prefetch(batches) if src.chunk_rows else batches:
         n = batch.num_rows
         keep = np.ones(n, dtype=bool)
         for cond in ds.get("filter", []):
@@ -210,13 +340,34 @@ def _global_pass(src: TableSource, plan: Plan, secrets: ProcessingSecrets, stats
             keep &= ~_condition_mask(batch, cond)
         keep_parts.append(keep)
         idx = np.arange(offset, offset + n)
-        for name in gcols:
+        keep_arr = None if keep.all() else pa.array(keep)
+
+        def global_task(
+            name: str, batch: pa.Table = batch, idx: np.ndarray = idx, keep_arr: pa.Array | None = keep_arr
+        ) -> pa.Array:
             col = plan.column(name)
             raw = batch.column(name).combine_chunks()
+            steps = row_steps(col)
+            # repeated values (dates, codes) are processed once per distinct value
+            enc = repeated_dictionary(raw) if name in before.counts or steps else None
+            values = enc if enc is not None else raw
             if name in before.counts:
-                before.add(name, pc.filter(raw, pa.array(keep)))
-            arr = apply_row_steps(raw, col, row_steps(col), row_index=idx, secrets=secrets, stats=stats,
-                                  mode=plan.mode, suppressed=plan.suppressed_value, retain_deleted=retain_deleted)
+                before.add(name, values if keep_arr is None else pc.filter(values, keep_arr))
+            return apply_row_steps(
+                values,
+                col,
+                steps,
+                row_index=idx,
+                secrets=secrets,
+                stats=stats,
+                mode=plan.mode,
+                suppressed=plan.suppressed_value,
+                retain_deleted=retain_deleted,
+                dedup=True,
+            )
+
+        futures = {name: pool.submit(global_task, name) for name in sorted(gcols, key=global_cost)}
+        for name, arr in ((name, futures[name].result()) for name in gcols):
             if name in numeric_cols:
                 num_parts[name].append(to_numeric(arr)[0])
             else:
@@ -224,9 +375,13 @@ def _global_pass(src: TableSource, plan: Plan, secrets: ProcessingSecrets, stats
         if subj_col:
             text = as_string(batch.column(subj_col).combine_chunks())
             subj_parts.append(pd.util.hash_array(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)))
+        # the row pass goes in slices, so writing one overlaps computing the next
+        part = batch.select(held_cols)
+        held.extend(part.slice(start, ROW_PASS_ROWS) for start in range(0, max(n, 1), ROW_PASS_ROWS))
         offset += n
     keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
-    columns = {name: _merge_coded(parts) for name, parts in code_parts.items() if name not in numeric_cols}
+    columns = dict(zip(code_parts, pool.map(_merge_coded, code_parts.values()), strict=True))
+    columns = {name: cc for name, cc in columns.items() if name not in numeric_cols}
     numeric = {name: np.concatenate(parts) if parts else np.zeros(0) for name, parts in num_parts.items()}
     measures: dict[str, Any] = {"source_rows": int(offset), "subset_rows": int(keep.sum())}
     sample = ds.get("sample")
@@ -241,8 +396,56 @@ def _global_pass(src: TableSource, plan: Plan, secrets: ProcessingSecrets, stats
     _apply_global_steps(plan, secrets, keep, columns, numeric, stats)
     _enforce_kanon(plan, keep, columns, measures, stats)
     subjects = np.concatenate(subj_parts) if subj_parts else None
-    return GlobalState(n_rows=offset, keep=keep, columns=columns, numeric=numeric, measures=measures,
-                       before=before, subjects_hash=subjects)
+    state = GlobalState(
+        n_rows=offset,
+        keep=keep,
+        columns=columns,
+        numeric=numeric,
+        measures=measures,
+        before=before,
+        subjects_hash=subjects,
+    )
+    if not held:
+        held = [pa.table({c: pa.array([], pa.large_string()) for c in held_cols})]
+    return state, held
+
+
+def _prefetch(batches: Iterator[pa.Table]) -> Iterator[pa.Table]:
+    """Read the next chunk on a background thread while this one is processed (one chunk ahead)."""
+    slot: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+    done = object()
+
+    def produce() -> None:
+        try:
+            for item in batches:
+                while not stop.is_set():
+                    try:
+                        slot.put(item, timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            slot.put(done)
+        except BaseException as exc:  # handed to the consumer, raised there
+            slot.put(exc)
+
+    reader = threading.Thread(target=produce, name="anonymizer-reader", daemon=True)
+    reader.start()
+    try:
+        while True:
+            item = slot.get()
+            if item is done:
+                return
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        with contextlib.suppress(queue.Empty):
+            slot.get_nowait()
+        reader.join(timeout=5)
 
 
 def _merge_coded(parts: list[pa.Array]) -> CodedColumn:
@@ -262,8 +465,14 @@ def _merge_coded(parts: list[pa.Array]) -> CodedColumn:
     return CodedColumn(merged, list(labels))
 
 
-def _apply_global_steps(plan: Plan, secrets: ProcessingSecrets, keep: np.ndarray,
-                        columns: dict[str, CodedColumn], numeric: dict[str, np.ndarray], stats: StepStats) -> None:
+def _apply_global_steps(
+    plan: Plan,
+    secrets: ProcessingSecrets,
+    keep: np.ndarray,
+    columns: dict[str, CodedColumn],
+    numeric: dict[str, np.ndarray],
+    stats: StepStats,
+) -> None:
     rows = np.flatnonzero(keep)
     for col in plan.columns:
         for step in global_steps(col):
@@ -272,7 +481,9 @@ def _apply_global_steps(plan: Plan, secrets: ProcessingSecrets, keep: np.ndarray
                     # seed 002 3-2-4 事例1: a value with very few records (a very rare disease) is removed
                     cc = columns[col.name]
                     counts = np.bincount(cc.codes[rows], minlength=cc.null_code + 1)
-                    rare = np.flatnonzero((counts[:cc.null_code] > 0) & (counts[:cc.null_code] < step.get("min_count")))
+                    rare = np.flatnonzero(
+                        (counts[: cc.null_code] > 0) & (counts[: cc.null_code] < step.get("min_count"))
+                    )
                     target = step.get("replace_with") or plan.suppressed_value
                     if len(rare):
                         tcode = cc.code_of(target)
@@ -299,8 +510,9 @@ def _apply_global_steps(plan: Plan, secrets: ProcessingSecrets, keep: np.ndarray
                 raise OperationError(f'列 "{col.name}" の処理 "{step.op}" に失敗しました') from None
 
 
-def _enforce_kanon(plan: Plan, keep: np.ndarray, columns: dict[str, CodedColumn], measures: dict[str, Any],
-                   stats: StepStats) -> None:
+def _enforce_kanon(
+    plan: Plan, keep: np.ndarray, columns: dict[str, CodedColumn], measures: dict[str, Any], stats: StepStats
+) -> None:
     """seed 002 3-2-5: k-anonymity on the quasi-identifiers with the least suppression, then l-diversity."""
     kanon = plan.dataset.get("k_anonymity")
     if not kanon:

@@ -172,8 +172,15 @@ def _looks_like_path(text: str) -> bool:
 
 # --- JSON Schema errors in Japanese ---------------------------------------------------------------------
 
-_TYPE_NAMES = {"string": "文字列", "integer": "整数", "number": "数値", "boolean": "真偽値",
-               "array": "配列", "object": "オブジェクト", "null": "null"}
+_TYPE_NAMES = {
+    "string": "文字列",
+    "integer": "整数",
+    "number": "数値",
+    "boolean": "真偽値",
+    "array": "配列",
+    "object": "オブジェクト",
+    "null": "null",
+}
 
 
 def _where(data: dict[str, Any], path: list[Any]) -> str:
@@ -247,6 +254,7 @@ def _schema_messages(data: dict[str, Any]) -> list[str]:
 
 # --- semantic checks -----------------------------------------------------------------------------------
 
+
 def _build_columns(data: dict[str, Any], base: Path) -> tuple[list[str], list[ColumnPlan]]:
     messages: list[str] = []
     columns: list[ColumnPlan] = []
@@ -266,12 +274,14 @@ def _build_columns(data: dict[str, Any], base: Path) -> tuple[list[str], list[Co
             if op in GLOBAL_OPS:
                 global_seen = True
             elif global_seen and op not in ("drop", "keep"):
-                messages.append(f"{where} は全体集計を伴う処理（rare_categories / microaggregate / swap）"
-                                "の後に置けません。全体集計を伴う処理は最後に置いてください")
+                messages.append(
+                    f"{where} は全体集計を伴う処理（rare_categories / microaggregate / swap）"
+                    "の後に置けません。全体集計を伴う処理は最後に置いてください"
+                )
             if op in ("drop", "keep") and len(col["steps"]) > 1:
                 messages.append(f'{where} は単独で指定してください（列 "{name}" に他の処理があります）')
             if op in NUMERIC_OPS and ctype not in ("integer", "number"):
-                messages.append(f'{where} には数値の列が必要です（列の type を integer か number にしてください）')
+                messages.append(f"{where} には数値の列が必要です（列の type を integer か number にしてください）")
             if op == "generalize":
                 messages += _generalize_messages(where, raw, params, base)
             if op == "suppress_cells" and not any(k in raw for k in ("values", "min", "max")):
@@ -345,9 +355,12 @@ def _dataset_messages(data: dict[str, Any], columns: list[ColumnPlan]) -> list[s
             elif qi not in kept:
                 out.append(f'k-匿名性の準識別子 "{qi}" は削除される列です')
         if not kanon.get("quasi_identifiers") and not any(
-                c.role == "quasi_identifier" and not c.dropped for c in columns):
-            out.append("k-匿名性の準識別子がありません（quasi_identifiers を指定するか、列の role を "
-                       "quasi_identifier にしてください）")
+            c.role == "quasi_identifier" and not c.dropped for c in columns
+        ):
+            out.append(
+                "k-匿名性の準識別子がありません（quasi_identifiers を指定するか、列の role を "
+                "quasi_identifier にしてください）"
+            )
     ldiv = ds.get("l_diversity")
     if ldiv and ldiv["sensitive"] not in kept:
         out.append(f'l-多様性の機微な属性 "{ldiv["sensitive"]}" が出力される列にありません')

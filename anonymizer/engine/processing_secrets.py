@@ -48,8 +48,12 @@ class ProcessingSecrets:
 
     @classmethod
     def generate(cls, key_names: tuple[str, ...] = ("pseudonym",)) -> ProcessingSecrets:
-        """Fresh random keys (32 bytes each) and seed from the OS CSPRNG: one set per recipient and delivery."""
-        return cls(keys={n: secrets.token_bytes(32) for n in key_names}, seed=secrets.randbits(128))
+        """Fresh random keys and seed from the OS CSPRNG: one set per recipient and delivery.
+
+        A key is 43 random base64url characters (256 bits) kept as their ASCII bytes: text keys let the
+        vectorised HMAC kernel take the key as is (see :mod:`anonymizer.engine.pseudonym`).
+        """
+        return cls(keys={n: secrets.token_urlsafe(32).encode("ascii") for n in key_names}, seed=secrets.randbits(128))
 
     def key(self, name: str) -> bytes:
         try:

@@ -9,11 +9,16 @@ Construction: HMAC-SHA256(key, UTF-8 value), hex, truncated to ``length`` charac
 collision odds for 10 million IDs ≈ 6e-16). ``algorithm="blake2s"`` uses keyed BLAKE2s instead (RFC 7693
 keyed mode, a PRF/MAC on its own), about 1.9 times faster in CPython.
 
-Speed: OpenSSL's one-shot HMAC costs ~1.5 µs a value from Python, mostly context set-up. Here the key's
-inner and outer pads are hashed once and their SHA-256 states copied per value (same output as
-``hmac.digest``), values are de-duplicated first (Arrow dictionary encoding), and large inputs are split
-over worker processes. There is no vectorised SHA-256 in numpy, pyarrow or polars; their built-in hashes
-(xxhash, ahash) are not keyed PRFs and would be guessable, so they are not used.
+Speed: HMAC-SHA256 runs as a vectorised kernel of the ``polars-hash`` plugin (Rust ``hmac`` + ``sha2``
+crates, SHA-NI where the CPU has it), split over the cores with ``polars.collect_all``. The plugin takes its
+key as text, so a key that is valid UTF-8 (every key :meth:`ProcessingSecrets.generate` makes: 43 random
+base64url characters, 256 bits) is passed as is: the result is bit for bit ``hmac.new(key, value,
+sha256)``. Any other key (raw random bytes) goes through the HMAC definition itself,
+SHA256((K⊕opad) ‖ SHA256((K⊕ipad) ‖ m)), with the plugin's vectorised SHA-256 over binary columns: the
+same digest again. The key never enters a printed expression or plan (the plugin keeps its arguments
+serialised). Values are de-duplicated first when repeats are common. Keyed BLAKE2s (``algorithm="blake2s"``)
+has no vectorised kernel and runs per value in a ``forkserver`` worker pool. numpy, pyarrow and polars'
+built-in hashes (xxhash, ahash) are not keyed PRFs and would be guessable, so they are never used.
 """
 
 from __future__ import annotations
@@ -25,6 +30,8 @@ import os
 from concurrent.futures import ProcessPoolExecutor
 
 import numpy as np
+import polars as pl
+import polars_hash as plh
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -78,8 +85,16 @@ def warm_pool(workers: int | None = None) -> None:
     workers = workers if workers is not None else default_workers()
     if workers > 1:
         pool = _pool_get(workers)
-        list(pool.map(_digests, [b"x"] * workers, [np.array([0, 1])] * workers, [b"k" * 16] * workers,
-                      ["blake2s"] * workers, [1] * workers))
+        list(
+            pool.map(
+                _digests,
+                [b"x"] * workers,
+                [np.array([0, 1])] * workers,
+                [b"k" * 16] * workers,
+                ["blake2s"] * workers,
+                [1] * workers,
+            )
+        )
 
 
 def default_workers() -> int:
@@ -93,8 +108,9 @@ def shutdown_pool() -> None:
         _pool = None
 
 
-def keyed_digests(values: pa.Array, key: bytes, *, algorithm: str = "hmac-sha256", nbytes: int = 12,
-                  workers: int | None = None) -> bytes:
+def keyed_digests(
+    values: pa.Array, key: bytes, *, algorithm: str = "hmac-sha256", nbytes: int = 12, workers: int | None = None
+) -> bytes:
     """Keyed digests of each string in ``values`` (no nulls), ``nbytes`` each, concatenated."""
     if len(key) < 16:
         raise SecretsError("仮IDの鍵は 16 バイト以上にしてください")
@@ -111,11 +127,104 @@ def keyed_digests(values: pa.Array, key: bytes, *, algorithm: str = "hmac-sha256
         pool = _pool_get(workers)
         cuts = np.linspace(0, n, workers + 1).astype(np.int64)
         # the first part is hashed here while the workers hash the rest
-        futures = [pool.submit(_digests, data[offsets[a]:offsets[b]], offsets[a:b + 1] - offsets[a],
-                               key, algorithm, nbytes) for a, b in itertools.pairwise(cuts[1:])]
-        first = _digests(data[:offsets[cuts[1]]], offsets[:cuts[1] + 1], key, algorithm, nbytes)
+        futures = [
+            pool.submit(
+                _digests, data[offsets[a] : offsets[b]], offsets[a : b + 1] - offsets[a], key, algorithm, nbytes
+            )
+            for a, b in itertools.pairwise(cuts[1:])
+        ]
+        first = _digests(data[: offsets[cuts[1]]], offsets[: cuts[1] + 1], key, algorithm, nbytes)
         return first + b"".join(f.result() for f in futures)
     return _digests(data, offsets, key, algorithm, nbytes)
+
+
+def _cuts(n: int, workers: int, min_part: int = 65_536) -> list[tuple[int, int]]:
+    parts = max(1, min(workers, n // min_part))
+    bounds = np.linspace(0, n, parts + 1).astype(np.int64).tolist()
+    return list(itertools.pairwise(bounds))
+
+
+def _vectorised(series: pl.Series, expr: pl.Expr, workers: int) -> pl.Series:
+    """``expr`` (on column "v") over ``series``, split into one lazy frame per core and run together
+    (an elementwise plugin call runs on one thread otherwise)."""
+    frames = [series.slice(a, b - a).to_frame("v").lazy().select(expr) for a, b in _cuts(len(series), workers)]
+    return pl.concat(pl.collect_all(frames)).to_series()
+
+
+def hmac_sha256_hex(values: pa.Array, key: bytes, length: int = 64, *, workers: int | None = None) -> pa.Array:
+    """HMAC-SHA256(key, value) of each value (string or binary, no nulls) as lowercase hex, the first
+    ``length`` characters; vectorised (polars-hash) and bit for bit ``hmac.new(key, value, sha256)``."""
+    workers = workers if workers is not None else default_workers()
+    if len(values) == 0:
+        return pa.array([], pa.large_string())
+    if pa.types.is_large_string(values.type) or pa.types.is_string(values.type):
+        series = pl.Series("v", values)
+    else:
+        series = pl.Series("v", values.cast(pa.large_binary()))
+    try:
+        text_key = key.decode("utf-8")
+    except UnicodeDecodeError:
+        text_key = None
+    if text_key is not None:
+        # the plugin keys HMAC with the text's UTF-8 bytes, which are exactly ``key``
+        out = _vectorised(series, plh.col("v").chash.hmac_sha256(key=text_key).str.slice(0, length), workers)
+    else:
+        # HMAC from its definition: SHA256((K ⊕ opad) ‖ SHA256((K ⊕ ipad) ‖ m)), K zero-padded to a block
+        block = (key if len(key) <= 64 else hashlib.sha256(key).digest()).ljust(64, b"\0")
+        ipad = pa.scalar(bytes(x ^ 0x36 for x in block), pa.large_binary())
+        opad = bytes(x ^ 0x5C for x in block)
+        empty = pa.scalar(b"", pa.large_binary())
+        inner_in = pc.binary_join_element_wise(ipad, series.cast(pl.Binary).to_arrow().cast(pa.large_binary()), empty)
+        inner = _vectorised(pl.Series("v", inner_in), plh.col("v").chash.sha2_256(), workers)
+        n = len(inner)
+        outer = np.empty((n, 96), dtype=np.uint8)
+        outer[:, :64] = np.frombuffer(opad, dtype=np.uint8)
+        outer[:, 64:] = _unhex_fixed(inner.to_arrow(), 64).reshape(n, 32)
+        outer_in = pa.LargeBinaryArray.from_buffers(
+            pa.large_binary(),
+            n,
+            [None, pa.py_buffer(np.arange(0, 96 * (n + 1), 96, dtype=np.int64)), pa.py_buffer(outer)],
+        )
+        out = _vectorised(pl.Series("v", outer_in), plh.col("v").chash.sha2_256().str.slice(0, length), workers)
+    return out.to_arrow().cast(pa.large_string())
+
+
+def _hex_table() -> np.ndarray:
+    """Two ASCII hex digits read as one little-endian uint16 → their byte value."""
+    table = np.zeros(1 << 16, dtype=np.uint8)
+    digits = b"0123456789abcdef"
+    for hi, a in enumerate(digits):
+        for lo, b in enumerate(digits):
+            table[a | (b << 8)] = hi * 16 + lo
+    return table
+
+
+_HEX_PAIRS = _hex_table()
+
+
+def _unhex_fixed(arr: pa.Array | pa.ChunkedArray, width: int) -> np.ndarray:
+    """Lowercase hex strings, all ``width`` characters, no nulls → their bytes, concatenated."""
+    arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+    arr = arr.cast(pa.large_string())
+    start = int(np.frombuffer(arr.buffers()[1], dtype=np.int64, count=1, offset=arr.offset * 8)[0])
+    chars = np.frombuffer(arr.buffers()[2], dtype=np.uint8, count=len(arr) * width, offset=start)
+    return _HEX_PAIRS[chars.view("<u2")]
+
+
+def keyed_hex(
+    values: pa.Array,
+    key: bytes,
+    *,
+    algorithm: str = "hmac-sha256",
+    length: int = DEFAULT_LENGTH,
+    workers: int | None = None,
+) -> pa.Array:
+    """Keyed pseudonyms (hex, ``length`` characters) of each value (no nulls)."""
+    if len(key) < 16:
+        raise SecretsError("仮IDの鍵は 16 バイト以上にしてください")
+    if algorithm == "hmac-sha256":
+        return hmac_sha256_hex(values, key, length, workers=workers)
+    return hex_strings(keyed_digests(values, key, algorithm=algorithm, nbytes=length // 2, workers=workers), length)
 
 
 def hex_strings(blob: bytes, length: int) -> pa.Array:
@@ -126,9 +235,14 @@ def hex_strings(blob: bytes, length: int) -> pa.Array:
     return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(blob.hex().encode("ascii")))
 
 
-def pseudonymize_array(values: pa.Array | pa.ChunkedArray, key: bytes, *, length: int = DEFAULT_LENGTH,
-                       algorithm: str = "hmac-sha256", workers: int | None = None,
-                       ) -> tuple[pa.DictionaryArray, pa.Array, pa.Array]:
+def pseudonymize_array(
+    values: pa.Array | pa.ChunkedArray,
+    key: bytes,
+    *,
+    length: int = DEFAULT_LENGTH,
+    algorithm: str = "hmac-sha256",
+    workers: int | None = None,
+) -> tuple[pa.DictionaryArray, pa.Array, pa.Array]:
     """Replace every value by its keyed pseudonym; nulls stay null.
 
     Values are trimmed and width-normalised first, so 「ＩＤ０１」 and "ID01 " get the same pseudonym.
@@ -142,14 +256,12 @@ def pseudonymize_array(values: pa.Array | pa.ChunkedArray, key: bytes, *, length
     if _mostly_unique(text):
         # hashing each value costs less than building a hash table of a column of distinct IDs
         dense = pc.filter(text, valid) if text.null_count else text
-        names = hex_strings(keyed_digests(dense, key, algorithm=algorithm, nbytes=length // 2,
-                                          workers=workers), length)
+        names = keyed_hex(dense, key, algorithm=algorithm, length=length, workers=workers)
         pos = np.cumsum(valid.to_numpy(zero_copy_only=False)) - 1
         indices = pa.array(np.maximum(pos, 0).astype(np.int64), mask=~valid.to_numpy(zero_copy_only=False))
         return pa.DictionaryArray.from_arrays(indices, names), dense, names
     enc = pc.dictionary_encode(text)
-    names = hex_strings(keyed_digests(enc.dictionary, key, algorithm=algorithm, nbytes=length // 2,
-                                      workers=workers), length)
+    names = keyed_hex(enc.dictionary, key, algorithm=algorithm, length=length, workers=workers)
     return pa.DictionaryArray.from_arrays(enc.indices, names), enc.dictionary, names
 
 

@@ -43,8 +43,16 @@ STANDARDS = {
     },
 }
 REPLACING_OPS = {"drop", "pseudonymize", "generalize"}
-UNIQUE_OPS = {"top_code", "bottom_code", "generalize", "microaggregate", "noise", "suppress_cells",
-              "rare_categories", "swap"}
+UNIQUE_OPS = {
+    "top_code",
+    "bottom_code",
+    "generalize",
+    "microaggregate",
+    "noise",
+    "suppress_cells",
+    "rare_categories",
+    "swap",
+}
 
 
 class Distributions:
@@ -59,21 +67,30 @@ class Distributions:
         if name not in self.counts or name in self.too_many:
             return
         arr = arr.combine_chunks() if isinstance(arr, pa.ChunkedArray) else arr
+        counter = self.counts[name]
         if pa.types.is_dictionary(arr.type):
             idx = arr.indices.fill_null(-1).to_numpy(zero_copy_only=False)
             counts = np.bincount(idx[idx >= 0], minlength=len(arr.dictionary))
-            labels = arr.dictionary.to_pylist()
-            pairs = [(str(labels[i]), int(counts[i])) for i in np.flatnonzero(counts)]
+            used = np.flatnonzero(counts)
+            if len(used) > MAX_TRACKED_VALUES:
+                self._give_up(name)
+                return
+            labels = arr.dictionary.take(pa.array(used)).to_pylist()
+            pairs = [(str(v), int(c)) for v, c in zip(labels, counts[used], strict=True)]
         else:
             vc = pc.value_counts(pc.drop_null(arr))
-            pairs = list(zip(map(str, vc.field("values").to_pylist()), vc.field("counts").to_pylist(),
-                             strict=True))
-        counter = self.counts[name]
+            if len(vc) > MAX_TRACKED_VALUES:  # too many to list: do not build them as Python objects
+                self._give_up(name)
+                return
+            pairs = list(zip(map(str, vc.field("values").to_pylist()), vc.field("counts").to_pylist(), strict=True))
         for value, count in pairs:
             counter[value] += count
         if len(counter) > MAX_TRACKED_VALUES:
-            self.too_many.add(name)
-            self.counts[name] = Counter()
+            self._give_up(name)
+
+    def _give_up(self, name: str) -> None:
+        self.too_many.add(name)
+        self.counts[name] = Counter()
 
     def summary(self, name: str, min_count: int) -> dict[str, Any]:
         if name in self.too_many:
@@ -81,8 +98,12 @@ class Distributions:
         counter = self.counts.get(name, Counter())
         shown = [(v, c) for v, c in counter.most_common() if c >= min_count][: self.top_n]
         total = sum(counter.values())
-        return {"distinct": len(counter), "top": [[v, c] for v, c in shown],
-                "other": total - sum(c for _, c in shown), "records": total}
+        return {
+            "distinct": len(counter),
+            "top": [[v, c] for v, c in shown],
+            "other": total - sum(c for _, c in shown),
+            "records": total,
+        }
 
     def rare(self, name: str, min_count: int, marker: str) -> int | None:
         """How many distinct values have fewer than ``min_count`` records (None if not tracked)."""
@@ -91,9 +112,16 @@ class Distributions:
         return sum(1 for v, c in self.counts[name].items() if c < min_count and v != marker)
 
 
-def build_report(plan: Plan, *, state: GlobalState, stats: StepStats, before: Distributions,
-                 after: Distributions, leftovers: dict[str, dict[str, int]],
-                 timings: dict[str, float]) -> dict[str, Any]:
+def build_report(
+    plan: Plan,
+    *,
+    state: GlobalState,
+    stats: StepStats,
+    before: Distributions,
+    after: Distributions,
+    leftovers: dict[str, dict[str, int]],
+    timings: dict[str, float],
+) -> dict[str, Any]:
     ds = plan.dataset
     m = state.measures
     kept_rows = np.flatnonzero(state.keep)
@@ -108,17 +136,26 @@ def build_report(plan: Plan, *, state: GlobalState, stats: StepStats, before: Di
         cs = class_stats(qis, k_target, sens, l_target, rows=kept_rows)
         suppressed = m.get("records_suppressed", 0)
         base = max(m.get("sampled_rows", 0), 1)
-        privacy.update({
-            "method": m.get("method"),
-            "k": cs.k, "classes": cs.classes, "classes_below_k": cs.classes_below_k,
-            "records_below_k": cs.records_below_k, "unique_records": cs.unique_records,
-            "unique_share": cs.unique_records / output_rows if output_rows else 0.0,
-            "sensitive": plan.sensitive, "l_target": l_target, "l": cs.l, "classes_below_l": cs.classes_below_l,
-            "records_suppressed": suppressed, "record_suppression_rate": suppressed / base,
-            "qi_cells_suppressed": m.get("cells_suppressed", 0),
-            "max_suppression": m.get("max_suppression"),
-            "before": {key: m["before_k"][key] for key in ("k", "classes", "classes_below_k", "unique_records")},
-        })
+        privacy.update(
+            {
+                "method": m.get("method"),
+                "k": cs.k,
+                "classes": cs.classes,
+                "classes_below_k": cs.classes_below_k,
+                "records_below_k": cs.records_below_k,
+                "unique_records": cs.unique_records,
+                "unique_share": cs.unique_records / output_rows if output_rows else 0.0,
+                "sensitive": plan.sensitive,
+                "l_target": l_target,
+                "l": cs.l,
+                "classes_below_l": cs.classes_below_l,
+                "records_suppressed": suppressed,
+                "record_suppression_rate": suppressed / base,
+                "qi_cells_suppressed": m.get("cells_suppressed", 0),
+                "max_suppression": m.get("max_suppression"),
+                "before": {key: m["before_k"][key] for key in ("k", "classes", "classes_below_k", "unique_records")},
+            }
+        )
     subj_cfg = ds.get("data_subjects") or {}
     hashes = state.subjects_hash
     subjects = len(np.unique(hashes[kept_rows])) if hashes is not None else output_rows
@@ -127,25 +164,39 @@ def build_report(plan: Plan, *, state: GlobalState, stats: StepStats, before: Di
         "report_version": 1,
         "label": ANONYMIZED_LABEL if plan.mode == "anonymized" else PSEUDONYMIZED_LABEL,
         "plan": {"name": plan.name, "digest": plan.digest, "mode": plan.mode},
-        "rows": {"source": m["source_rows"], "subset": m["subset_rows"], "sampled": m["sampled_rows"],
-                 "suppressed": m.get("records_suppressed", 0), "output": output_rows},
+        "rows": {
+            "source": m["source_rows"],
+            "subset": m["subset_rows"],
+            "sampled": m["sampled_rows"],
+            "suppressed": m.get("records_suppressed", 0),
+            "output": output_rows,
+        },
         "items": {"output": plan.output_columns, "dropped": [c.name for c in plan.columns if c.dropped]},
         "privacy": privacy,
-        "cells_suppressed": {**stats.cells_suppressed,
-                             **({"(準識別子)": m["cells_suppressed"]} if m.get("cells_suppressed") else {})},
-        "data_subjects": {"count": subjects, "counted_by": subj_cfg.get("column") or "行数",
-                          "minimum": subj_cfg.get("minimum", 1000), "source_count": subj_cfg.get("source_count")},
+        "cells_suppressed": {
+            **stats.cells_suppressed,
+            **({"(準識別子)": m["cells_suppressed"]} if m.get("cells_suppressed") else {}),
+        },
+        "data_subjects": {
+            "count": subjects,
+            "counted_by": subj_cfg.get("column") or "行数",
+            "minimum": subj_cfg.get("minimum", 1000),
+            "source_count": subj_cfg.get("source_count"),
+        },
         "identifiers": {
             "deleted": stats.identifiers_deleted,
             "my_number_invalid_check_digit": stats.my_number_invalid,
             "leftover": {c: v for c, v in leftovers.items() if v},
             "leftover_total": sum(sum(v.values()) for v in leftovers.values()),
-            "not_scanned": [c.name for c in plan.columns if not c.dropped
-                            and any(s.op == "pseudonymize" for s in c.steps)],
+            "not_scanned": [
+                c.name for c in plan.columns if not c.dropped and any(s.op == "pseudonymize" for s in c.steps)
+            ],
         },
         "columns": {c.name: _column_entry(c, plan) for c in plan.columns},
-        "distributions": {name: {"before": before.summary(name, min_count), "after": after.summary(name, min_count)}
-                          for name in after.counts},
+        "distributions": {
+            name: {"before": before.summary(name, min_count), "after": after.summary(name, min_count)}
+            for name in after.counts
+        },
         "timings": {k: round(v, 4) for k, v in timings.items()},
     }
     report["compliance"] = _verdict(plan, report, after)
@@ -157,8 +208,13 @@ def _column_entry(col: Any, plan: Plan) -> dict[str, Any]:
     for s in col.steps:
         params = {k: v for k, v in s.params.items() if k != "hierarchy"}
         ops.append({"op": s.op, **params})
-    return {"role": col.role, "role_label": ROLE_LABELS[col.role], "output": "削除" if col.dropped else "出力",
-            "operations": ops, "standards": _standards_met(col, plan)}
+    return {
+        "role": col.role,
+        "role_label": ROLE_LABELS[col.role],
+        "output": "削除" if col.dropped else "出力",
+        "operations": ops,
+        "standards": _standards_met(col, plan),
+    }
 
 
 def _standards_met(col: Any, plan: Plan) -> list[str]:
@@ -177,7 +233,8 @@ def _standards_met(col: Any, plan: Plan) -> list[str]:
         if ops & {"top_code", "bottom_code", "rare_categories"}:
             out.append(names["4"])
         if ops & {"suppress_cells", "microaggregate", "swap", "noise"} or (
-                col.name in plan.quasi_identifiers and plan.dataset.get("k_anonymity") and not col.dropped):
+            col.name in plan.quasi_identifiers and plan.dataset.get("k_anonymity") and not col.dropped
+        ):
             out.append(names["5"])
     elif (col.role == "financial" and ops & {"drop", "pseudonymize"}) or "scrub_identifiers" in ops:
         out.append(names["3"])
@@ -205,18 +262,23 @@ def _verdict(plan: Plan, report: dict[str, Any], after: Distributions) -> dict[s
     leftover = report["identifiers"]["leftover"]
     if report["identifiers"]["leftover_total"]:
         where = "、".join(f'"{c}"' for c in leftover)
-        fails["2"].append(f"出力に個人識別符号等のパターンが {report['identifiers']['leftover_total']} 件"
-                          f"残っています（列 {where}）")
+        fails["2"].append(
+            f"出力に個人識別符号等のパターンが {report['identifiers']['leftover_total']} 件残っています（列 {where}）"
+        )
     if plan.mode == "anonymized":
         _unique_fails(plan, report, after, fails["4"])
         _nature_fails(plan, report, fails["5"])
     standards = {names[key]: {"passed": not fails[key], "reasons": fails[key]} for key in names}
     subjects = _subject_fails(plan, report)
     reasons = [r for key in names for r in fails[key]] + subjects
-    return {"compliant": not reasons, "standards": standards,
-            "data_subjects": {"passed": not subjects, "reasons": subjects}
-            if plan.mode == "anonymized" else {"passed": True, "reasons": [], "note": "仮名加工情報には適用しない"},
-            "reasons": reasons}
+    return {
+        "compliant": not reasons,
+        "standards": standards,
+        "data_subjects": {"passed": not subjects, "reasons": subjects}
+        if plan.mode == "anonymized"
+        else {"passed": True, "reasons": [], "note": "仮名加工情報には適用しない"},
+        "reasons": reasons,
+    }
 
 
 def _unique_fails(plan: Plan, report: dict[str, Any], after: Distributions, out: list[str]) -> None:
@@ -251,11 +313,15 @@ def _nature_fails(plan: Plan, report: dict[str, Any], out: list[str]) -> None:
         out.append("出力されるレコードがありません")
         return
     if p["k"] < p["k_target"]:
-        out.append(f"k-匿名性を満たしていません（k = {p['k']}、目標 {p['k_target']}。目標未満の等価クラスが "
-                   f"{p['classes_below_k']} 個、{p['records_below_k']} レコード）")
+        out.append(
+            f"k-匿名性を満たしていません（k = {p['k']}、目標 {p['k_target']}。目標未満の等価クラスが "
+            f"{p['classes_below_k']} 個、{p['records_below_k']} レコード）"
+        )
     if p["record_suppression_rate"] > p["max_suppression"]:
-        out.append(f"レコード削除率 {p['record_suppression_rate']:.1%} が上限 {p['max_suppression']:.1%} を"
-                   "超えています（一般化を強めてください）")
+        out.append(
+            f"レコード削除率 {p['record_suppression_rate']:.1%} が上限 {p['max_suppression']:.1%} を"
+            "超えています（一般化を強めてください）"
+        )
     if p.get("l_target") and (p["l"] or 0) < p["l_target"]:
         out.append(f"l-多様性を満たしていません（l = {p['l']}、目標 {p['l_target']}）")
 

@@ -50,6 +50,21 @@ _SCREENING_READ = [
 ]
 _SCREENING_OVERSEE = [*_SCREENING_READ, "proposals.oversee_screening", "proposals.view_screeningpolicy"]
 _FEES_READ = ["contracts.view_feeschedule"]
+# Usage contracts (法115・法119・法120): reading them, and the staff writes (each checked again by its service).
+_CONTRACTS_READ = [
+    "contracts.view_contract",
+    "contracts.view_contracttransition",
+    "contracts.view_creationhourslog",
+    "contracts.view_payment",
+    "contracts.view_cancellation",
+    "contracts.view_contractreport",
+]
+_CONTRACTS_WORK = [
+    "contracts.add_creationhourslog",
+    "contracts.fix_fee_contract",
+    "contracts.add_payment",
+    "contracts.conclude_contract",
+]
 
 # role -> model permissions ("app_label.codename"). Change only with the regulation in hand.
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
@@ -81,6 +96,10 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         *_FEES_READ,
         "contracts.add_feeschedule",
         "contracts.change_feeschedule",
+        *_CONTRACTS_READ,
+        *_CONTRACTS_WORK,
+        # 法120: only the chief manager records a cancellation (and with it the disqualification).
+        "contracts.add_cancellation",
     ],
     # Protection managers and officers edit the entries of their own organizations only:
     # the admin checks the object permission accounts.manage_files on the entry's organization.
@@ -100,6 +119,8 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         *_SCREENING_OVERSEE,
         "proposals.assign_screening",
         *_FEES_READ,
+        *_CONTRACTS_READ,
+        *_CONTRACTS_WORK,
     ],
     StaffRole.PROTECTION_OFFICER: [
         *_REGISTER_READ,
@@ -115,6 +136,7 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         *_ACCESS_RECORDS_READ,
         *_SCREENING_OVERSEE,
         *_FEES_READ,
+        *_CONTRACTS_READ,
     ],
     # A screener sees proposals only through the screenings assigned to them (no global view_proposal);
     # asking for a correction of those goes through the screening page (services.screening).

@@ -1,4 +1,5 @@
 import pyarrow as pa
+import pytest
 from stdnum.jp import in_
 
 from anonymizer.engine import luhn_is_valid, my_number_is_valid, scan_array, scrub_array, scrub_text
@@ -45,3 +46,18 @@ def test_luhn_card_number():
 def test_scan_finds_leftover_and_not_tokens():
     arr = pa.array(["[電話番号] に連絡", "03-1234-5678 に連絡"], pa.large_string())
     assert scan_array(arr) == {"phone": 1}
+
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["被保険者証 記号 1234 番号５６７８ を確認", "保険証 記号12-34 番号 5678", "記号：０１２３　番号：４５６７"],
+)
+def test_both_parts_of_an_insurance_card_symbol_and_number_are_deleted(text):
+    scalar = scrub_text(text)
+    vectorised = scrub_array(pa.array([text]))
+
+    assert scalar.count("[保険証の符号]") == 2
+    assert not any(ch.isdigit() for ch in scalar)
+    assert vectorised.values.to_pylist() == [scalar]
+    assert vectorised.counts["health_insurance"] == 2

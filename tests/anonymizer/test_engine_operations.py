@@ -4,8 +4,14 @@ from anonymizer.engine import pseudonymize_array
 from anonymizer.engine.address import generalize_address
 from anonymizer.engine.generalize import generalize_bands, generalize_date, top_code
 
-ADDRESSES = ["東京都千代田区霞が関1-2-3", "北海道札幌市中央区北1条西2丁目", "神奈川県足柄上郡中井町比奈窪56",
-             "京都府京都市下京区烏丸通七条下る東塩小路町", "三重県四日市市諏訪町1-5", "奈良県大和郡山市北郡山町248"]
+ADDRESSES = [
+    "東京都千代田区霞が関1-2-3",
+    "北海道札幌市中央区北1条西2丁目",
+    "神奈川県足柄上郡中井町比奈窪56",
+    "京都府京都市下京区烏丸通七条下る東塩小路町",
+    "三重県四日市市諏訪町1-5",
+    "奈良県大和郡山市北郡山町248",
+]
 
 
 def test_address_prefecture_real_addresses():
@@ -15,8 +21,14 @@ def test_address_prefecture_real_addresses():
 
 def test_address_municipality_real_addresses():
     out = generalize_address(pa.array(ADDRESSES), "municipality").to_pylist()
-    assert out == ["東京都千代田区", "北海道札幌市", "神奈川県足柄上郡中井町", "京都府京都市", "三重県四日市市",
-                   "奈良県大和郡山市"]
+    assert out == [
+        "東京都千代田区",
+        "北海道札幌市",
+        "神奈川県足柄上郡中井町",
+        "京都府京都市",
+        "三重県四日市市",
+        "奈良県大和郡山市",
+    ]
 
 
 def test_address_unparsable_suppressed_not_passed_through():

@@ -87,10 +87,19 @@ def test_pipeline_reads_shift_jis_csv(tmp_path, secrets):
     frame = pd.DataFrame({"氏名": ["山田太郎", "鈴木花子"], "住所": ["東京都千代田区霞が関1-2-3", "大阪府大阪市北区"]})
     path = tmp_path / "sjis.csv"
     path.write_bytes(frame.to_csv(index=False).encode("cp932"))
-    plan = load_plan({"plan_version": 1, "columns": [
-        {"name": "氏名", "role": "identifier", "steps": [{"op": "drop"}]},
-        {"name": "住所", "role": "quasi_identifier", "steps": [
-            {"op": "generalize", "method": "address", "level": "prefecture"}]}]})
+    plan = load_plan(
+        {
+            "plan_version": 1,
+            "columns": [
+                {"name": "氏名", "role": "identifier", "steps": [{"op": "drop"}]},
+                {
+                    "name": "住所",
+                    "role": "quasi_identifier",
+                    "steps": [{"op": "generalize", "method": "address", "level": "prefecture"}],
+                },
+            ],
+        }
+    )
     out = anonymize_file(path, plan, secrets).table
     assert out["住所"].tolist() == ["東京都", "大阪府"]
     assert list(out.columns) == ["住所"]
@@ -111,8 +120,11 @@ def test_pipeline_writes_csv_with_bom_and_manifest(admin_table, bench_plan, secr
 
 
 def test_optimizer_adult_loss_within_goal(arx_dir):
-    table = pv.read_csv(arx_dir / "adult.csv", parse_options=pv.ParseOptions(delimiter=";"),
-                        convert_options=pv.ConvertOptions(column_types={"age": pa.string()}))
+    table = pv.read_csv(
+        arx_dir / "adult.csv",
+        parse_options=pv.ParseOptions(delimiter=";"),
+        convert_options=pv.ConvertOptions(column_types={"age": pa.string()}),
+    )
     qis = ["sex", "age", "race", "marital-status", "education", "native-country", "workclass", "occupation"]
     result = optimize(table, {q: arx_dir / f"adult_hierarchy_{q}.csv" for q in qis}, k=5, max_suppression=0.05)
     recoded = result.recode(table)
@@ -123,8 +135,11 @@ def test_optimizer_adult_loss_within_goal(arx_dir):
 
 
 def test_local_suppression_adult_reaches_k(arx_dir):
-    table = pv.read_csv(arx_dir / "adult.csv", parse_options=pv.ParseOptions(delimiter=";"),
-                        convert_options=pv.ConvertOptions(column_types={"age": pa.string()}))
+    table = pv.read_csv(
+        arx_dir / "adult.csv",
+        parse_options=pv.ParseOptions(delimiter=";"),
+        convert_options=pv.ConvertOptions(column_types={"age": pa.string()}),
+    )
     cols = [CodedColumn.from_arrow(table.column(q)) for q in ["sex", "age", "race", "education"]]
     cells, left = local_suppression(cols, 5)
     assert cells > 0

@@ -28,14 +28,35 @@ def test_load_plan_bad_yaml_no_traceback():
 
 def test_load_plan_global_step_before_row_step_rejected():
     with pytest.raises(PlanError) as exc:
-        load_plan(_plan(steps=[{"op": "rare_categories", "min_count": 5},
-                               {"op": "generalize", "method": "address", "level": "prefecture"}]))
+        load_plan(
+            _plan(
+                steps=[
+                    {"op": "rare_categories", "min_count": 5},
+                    {"op": "generalize", "method": "address", "level": "prefecture"},
+                ]
+            )
+        )
     assert "全体集計を伴う処理" in exc.value.messages[0]
 
 
 def test_load_plan_hierarchy_level_too_deep(arx_dir):
-    plan = {"plan_version": 1, "columns": [{"name": "sex", "role": "quasi_identifier", "steps": [
-        {"op": "generalize", "method": "hierarchy", "level": 3, "table": str(arx_dir / "adult_hierarchy_sex.csv")}]}]}
+    plan = {
+        "plan_version": 1,
+        "columns": [
+            {
+                "name": "sex",
+                "role": "quasi_identifier",
+                "steps": [
+                    {
+                        "op": "generalize",
+                        "method": "hierarchy",
+                        "level": 3,
+                        "table": str(arx_dir / "adult_hierarchy_sex.csv"),
+                    }
+                ],
+            }
+        ],
+    }
     with pytest.raises(PlanError) as exc:
         load_plan(plan)
     assert exc.value.messages == ['列 "sex" の処理 "generalize" の level 3 は階層の深さ 1 を超えています']

@@ -8,7 +8,9 @@ class Command(BaseCommand):
 
     def handle(self, *args, **options):
         counts = seed_demo()
+        secret = counts.pop("totp_secret")
         self.stdout.write(self.style.SUCCESS(f"デモデータを登録しました: {counts}"))
+        self.stdout.write(f"職員の二段階認証キー（全職員共通・認証アプリに手入力）: {secret}")
         self.stdout.write(f"デモ用ログイン（パスワードはすべて {DEMO_PASSWORD}）:")
         self.stdout.write("  admin（初期設定用の特権管理者）")
         for username, _last, _first, role, organization in DEMO_STAFF:

@@ -145,7 +145,7 @@ def test_the_record_list_takes_a_fixed_number_of_queries(client, officer, django
 
     # session, user, permissions (2), the view's own access record (savepoint, head, insert, head update,
     # release), filter choices and the page of records.
-    with django_assert_num_queries(12):
+    with django_assert_num_queries(13):
         response = client.get(RECORDS_URL)
 
     # plus the officer's sign-in, the warm-up view and this view, recorded before the page is read
