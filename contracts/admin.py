@@ -3,13 +3,17 @@
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpResponseRedirect
+from django.http import Http404, HttpResponseRedirect
+from django.urls import path, reverse
 from django.utils import timezone
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from contracts.models import (
     Cancellation,
     Contract,
+    ContractDocument,
     ContractReport,
     ContractTransition,
     CreationHoursLog,
@@ -25,6 +29,7 @@ from contracts.services import (
     payment_record,
 )
 from portal.jdates import fiscal_year
+from proposals.views.mypage import protected_download
 
 
 @admin.register(FeeSchedule)
@@ -98,7 +103,48 @@ class ContractAdmin(admin.ModelAdmin):
     actions = ["action_fee_finalize", "action_conclude"]
 
     def get_readonly_fields(self, request, obj=None):
-        return [field.name for field in Contract._meta.fields]
+        return [*(field.name for field in Contract._meta.fields), "document_links"]
+
+    @admin.display(description="書類（申込書・報告の添付）")
+    def document_links(self, obj):
+        documents = list(obj.documents.all()) if obj and obj.pk else []
+        if not documents:
+            return "－"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}（{}）</a>',
+            (
+                (
+                    reverse("admin:contracts_contract_document", args=[obj.pk, document.public_id]),
+                    document.original_name,
+                    document.get_kind_display(),
+                )
+                for document in documents
+            ),
+        )
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/documents/<uuid:document_id>/",
+                self.admin_site.admin_view(self.document_view),
+                name="contracts_contract_document",
+            ),
+            *super().get_urls(),
+        ]
+
+    def document_view(self, request, pk, document_id):
+        """Staff download a contract document (the signed application, a report's attachment); recorded with
+        download_record (seed 004 第12条・第13条) by protected_download."""
+        if not self.has_view_permission(request):
+            raise PermissionDenied
+        try:
+            document = ContractDocument.objects.get(
+                public_id=document_id, contract__in=self.get_queryset(request).filter(pk=pk)
+            )
+        except ContractDocument.DoesNotExist:
+            raise Http404 from None
+        return protected_download(request, document)
 
     def has_add_permission(self, request):
         return False  # created by the proposer's application (法115)

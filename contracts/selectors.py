@@ -1,8 +1,9 @@
 """Reads for the contractor's pages; each takes the user, and what they may not see does not exist (404)."""
 
 from django.db.models import QuerySet
+from django.utils import timezone
 
-from contracts.models import Contract, ContractDocument
+from contracts.models import Contract, ContractDocument, FeeSchedule
 from proposals.enums import ScreeningDecision
 from proposals.models import ResultNotice
 
@@ -43,3 +44,16 @@ def notices_awaiting_application(user) -> QuerySet[ResultNotice]:
     return ResultNotice.objects.filter(
         proposal__proposer__user=user, decision=ScreeningDecision.ADEQUATE, contract__isnull=True
     ).select_related("proposal", "proposal__entry")
+
+
+def fee_schedules_public(today=None) -> list[FeeSchedule]:
+    """The fee schedules for the public page (/fees/), newest fiscal year first, in one query. The current
+    fiscal year is always listed: when staff have not configured it, with the statutory default (unsaved)."""
+    from portal.jdates import fiscal_year
+
+    schedules = list(FeeSchedule.objects.order_by("-fiscal_year"))
+    current = fiscal_year(today or timezone.localdate())
+    if not any(schedule.fiscal_year == current for schedule in schedules):
+        schedules.append(FeeSchedule(fiscal_year=current))
+        schedules.sort(key=lambda schedule: schedule.fiscal_year, reverse=True)
+    return schedules

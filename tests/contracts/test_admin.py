@@ -112,3 +112,57 @@ def test_the_chief_manager_cancels_in_the_admin(client, chief_manager):
 
     assert response.status_code == 302
     assert (Contract.objects.get().status, DisqualificationRecord.objects.count()) == ("cancelled", 1)
+
+
+def _uploaded_application():
+    from contracts import services
+    from tests.contracts.helpers import notice_for
+    from tests.factories.proposals import pdf_upload
+
+    notice = notice_for()
+    return services.contract_apply(notice=notice, actor=notice.proposal.proposer.user, upload=pdf_upload("申込書.pdf"))
+
+
+def test_staff_download_a_contract_document_from_the_admin_and_it_is_recorded(client, chief_manager):
+    from portal.audit.models import AccessRecord
+
+    contract = _uploaded_application()
+    document = contract.documents.get()
+    client.force_login(chief_manager)
+
+    page = client.get(reverse("admin:contracts_contract_change", args=[contract.pk])).content.decode()
+    url = reverse("admin:contracts_contract_document", args=[contract.pk, document.public_id])
+    response = client.get(url)
+
+    assert url in page
+    assert response.status_code == 200
+    assert response["Content-Disposition"].startswith("attachment")
+    assert "no-store" in response["Cache-Control"]
+    assert b"".join(response.streaming_content).startswith(b"%PDF")
+    assert AccessRecord.objects.filter(action="download", actor=chief_manager).count() == 1
+
+
+def test_a_document_of_another_contract_is_404_in_the_admin(client, chief_manager):
+    contract = _uploaded_application()
+    other = applied_contract()
+    client.force_login(chief_manager)
+
+    response = client.get(
+        reverse("admin:contracts_contract_document", args=[other.pk, contract.documents.get().public_id])
+    )
+
+    assert response.status_code == 404
+
+
+def test_staff_without_the_view_permission_cannot_download(client):
+    from portal.accounts.roles import StaffRole
+    from tests.factories.accounts import staff_user
+
+    contract = _uploaded_application()
+    client.force_login(staff_user(StaffRole.SCREENER))
+
+    response = client.get(
+        reverse("admin:contracts_contract_document", args=[contract.pk, contract.documents.get().public_id])
+    )
+
+    assert response.status_code == 403
