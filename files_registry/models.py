@@ -228,3 +228,37 @@ class AnonymizedDatasetSummaryItem(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name}（{self.processing}）" if self.processing else self.name
+
+
+class SourceFile(models.Model):
+    """The data of a personal information file, as uploaded by its managers: encrypted at rest with
+    its own data key (seed 004 第18条; portal/crypto.py), readable only through files_registry.sources."""
+
+    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="source_files")
+    original_name = models.CharField("ファイル名", max_length=200)
+    size = models.PositiveBigIntegerField("サイズ（バイト）")
+    sha256 = models.CharField("SHA-256（平文）", max_length=64)
+    stored_name = models.CharField(max_length=200, editable=False)
+    key_id = models.CharField("マスター鍵", max_length=50, editable=False)
+    # None once destroyed: without its data key the stored file can never be read (crypto-erase).
+    wrapped_key = models.BinaryField(null=True, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    uploaded_by_name = models.CharField("登録者", max_length=200)
+    uploaded_at = models.DateTimeField("登録日時", auto_now_add=True)
+    destroyed_at = models.DateTimeField("消去日時", null=True, blank=True)
+
+    class Meta:
+        verbose_name = "個人情報ファイルの原データ"
+        verbose_name_plural = "個人情報ファイルの原データ"
+        ordering = ["entry", "-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.entry.name}: {self.original_name}"
+
+    @property
+    def key_context(self) -> bytes:
+        """Binds the wrapped key to this file: a key copied onto another record does not unwrap."""
+        return f"files_registry.sourcefile:{self.public_id}".encode()

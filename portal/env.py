@@ -71,12 +71,13 @@ def env_path(name: str, default: object = _MISSING) -> Path:
     return Path(str(_raw(name, default))).expanduser().resolve()
 
 
-def env_url(name: str, parse: Callable[[str], dict], default: object = _MISSING) -> dict:
+def env_parsed(name: str, parse: Callable[[str], dict], default: object = _MISSING) -> dict:
+    """`parse(value)` of the variable (a URL, a key list …); any failure names the variable."""
     value = str(_raw(name, default))
     try:
         return parse(value)
     except Exception as exc:
-        raise ImproperlyConfigured(f"{name} is not a usable URL ({exc}).") from None
+        raise ImproperlyConfigured(f"{name} is not usable ({exc}).") from None
 
 
 _SUPPORTED_ENGINES = ("django.db.backends.postgresql", "django.db.backends.sqlite3")
@@ -88,3 +89,23 @@ def database_config(url: str) -> dict:
     if config.get("ENGINE") not in _SUPPORTED_ENGINES:
         raise ValueError("only postgres:// and sqlite:/// URLs are supported")
     return config
+
+
+def parse_master_keys(value: str) -> dict[str, bytes]:
+    """ "id:base64,id:base64" → {id: 32-byte key}, in the given order (the first is current)."""
+    import base64
+    import binascii
+
+    keys: dict[str, bytes] = {}
+    for item in value.split(","):
+        key_id, _, encoded = item.strip().partition(":")
+        try:
+            key = base64.b64decode(encoded, validate=True)
+        except (binascii.Error, ValueError):
+            raise ValueError(f"key {key_id!r} is not base64") from None
+        if not key_id or len(key) != 32:
+            raise ValueError(f"key {key_id!r} must be 32 bytes of base64 after an id")
+        keys[key_id] = key
+    if not keys:
+        raise ValueError("no key given")
+    return keys

@@ -4,6 +4,8 @@ One module for every place the portal runs; tests only override what they must i
 portal/settings_test.py. A bad value stops the process with a message naming the variable.
 """
 
+import base64
+import hashlib
 from pathlib import Path
 
 from django.core.exceptions import ImproperlyConfigured
@@ -15,9 +17,10 @@ from portal.env import (
     env_choice,
     env_int,
     env_list,
+    env_parsed,
     env_path,
     env_str,
-    env_url,
+    parse_master_keys,
 )
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -94,7 +97,7 @@ TEMPLATES = [
 ]
 
 DATABASES = {
-    "default": env_url("DATABASE_URL", database_config, f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
+    "default": env_parsed("DATABASE_URL", database_config, f"sqlite:///{DATA_DIR / 'portal.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DATABASES["default"].setdefault("CONN_MAX_AGE", env_int("DATABASE_CONN_MAX_AGE", 60, minimum=0))
@@ -150,6 +153,15 @@ STORAGES = {
 MEDIA_ROOT = PROTECTED_MEDIA_ROOT  # nothing uploaded is ever served by the web server directly
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Master keys that wrap each file's data key (seed 004 第18条; portal/crypto.py): "id:base64,id:base64",
+# the first one current; older ones stay until `rotate_master_key` has re-wrapped every data key.
+_DEBUG_MASTER_KEYS = "debug:" + base64.b64encode(hashlib.sha256(b"debug-only-master-key").digest()).decode()
+PORTAL_MASTER_KEYS = (
+    env_parsed("PORTAL_MASTER_KEYS", parse_master_keys, _DEBUG_MASTER_KEYS)
+    if DEBUG
+    else env_parsed("PORTAL_MASTER_KEYS", parse_master_keys)
+)
+
 # The register import reads whole files; anything larger is refused with a message.
 REGISTER_IMPORT_MAX_BYTES = env_int("REGISTER_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
 

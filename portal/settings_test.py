@@ -5,6 +5,7 @@ import tempfile
 
 os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-0123456789abcdefghijklmnopqrstuvwxyz-not-secret")
 os.environ.setdefault("PORTAL_HTTPS", "false")
+os.environ.setdefault("PORTAL_MASTER_KEYS", "test:" + "dGVzdC1vbmx5LW1hc3Rlci1rZXktMDEyMzQ1Njc4OWE=")
 os.environ.setdefault("PORTAL_DATA_DIR", tempfile.mkdtemp(prefix="portal-test-"))
 
 from portal.settings import *  # noqa: F403

@@ -49,6 +49,7 @@ def test_compose_cli_accepts_the_file():
         "DJANGO_SECRET_KEY": "x",
         "DJANGO_ALLOWED_HOSTS": "portal.example.go.jp",
         "POSTGRES_PASSWORD": "p",
+        "PORTAL_MASTER_KEYS": "k:" + "A" * 43 + "=",
         "PATH": "/usr/bin:/bin:/usr/local/bin",
     }
 

@@ -45,7 +45,7 @@ def test_database_url_with_an_unknown_scheme_is_refused(monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "oracle-ish://nowhere")
 
     with pytest.raises(ImproperlyConfigured, match="DATABASE_URL"):
-        env.env_url("DATABASE_URL", env.database_config)
+        env.env_parsed("DATABASE_URL", env.database_config)
 
 
 def _import_settings(**overrides) -> subprocess.CompletedProcess:

@@ -50,6 +50,7 @@ def production(tmp_path_factory):
         "DJANGO_SECRET_KEY": "production-probe-key-0123456789abcdefghijklmnopqrstuvwxyz",
         "DJANGO_ALLOWED_HOSTS": "testserver",
         "PORTAL_HTTPS": "true",
+        "PORTAL_MASTER_KEYS": os.environ["PORTAL_MASTER_KEYS"],
         "PORTAL_DATA_DIR": str(data),
         "DATABASE_URL": f"sqlite:///{data / 'probe.sqlite3'}",
     }
