@@ -64,6 +64,10 @@ def _publish(outbox_task_id: int, *, retry: bool = False) -> bool:
         )
         if task is None:
             return False
+        if task.task_name not in app.tasks:
+            # No installed worker code runs this task yet (e.g. the dataset job before its release):
+            # keep it here rather than hand the broker a message every worker would drop.
+            return False
         try:
             app.send_task(
                 task.task_name,

@@ -163,3 +163,12 @@ def test_with_redis_stopped_a_proposal_is_still_receipted_and_its_mail_and_jobs_
     assert second == {"sent": 0, "published": 0}
     assert len(mail.outbox) == 1 and version.proposal.receipt_number in mail.outbox[0].subject
     assert own_redis.queued() == 1  # the job is on the broker, once
+
+
+def test_a_job_whose_task_is_not_installed_waits_in_the_outbox(real_broker):
+    with transaction.atomic():
+        waiting = outbox_enqueue(task_name="anonymizer.not_yet_released", contract_id=1)
+
+    assert outbox_relay()["published"] == 0
+    waiting.refresh_from_db()
+    assert waiting.published_at is None
