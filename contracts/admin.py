@@ -29,7 +29,7 @@ from contracts.services import (
     payment_record,
 )
 from portal.jdates import fiscal_year
-from proposals.views.mypage import protected_download
+from portal.uploads import protected_download
 
 
 @admin.register(FeeSchedule)

@@ -38,9 +38,9 @@ from portal.jdates import fiscal_year_label, wareki
 from portal.notifications import notify, outbox_enqueue
 from portal.numbering import number_next
 from portal.uploads import inspect_upload
+from portal.workflow import actor_name
 from proposals.enums import DisqualificationGround, ScreeningDecision
 from proposals.models import DisqualificationRecord, ResultNotice, ScreeningPolicy
-from proposals.workflow import actor_name
 
 # The task the anonymizer fills in (another engineer's); we only queue it by its stable name.
 CREATE_DATASET_TASK = "anonymizer.create_dataset"
@@ -155,10 +155,7 @@ def _store_document(*, contract: Contract, kind: str, upload) -> ContractDocumen
         contract=contract,
         kind=kind,
         file=upload,
-        original_name=info.original_name,
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
+        **info.model_fields(),
     )
 
 

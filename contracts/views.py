@@ -26,8 +26,9 @@ from contracts.services import (
 )
 from portal.audit.services import download_record
 from portal.pdf import render_pdf
+from portal.uploads import protected_download
 from proposals.models import ResultNotice
-from proposals.views.mypage import proposer_required, protected_download
+from proposals.views.mypage import proposer_required
 
 
 def _run(form, action):

@@ -1,10 +1,8 @@
 """The only code that changes a contract's status: one explicit table of allowed moves."""
 
-from django.db import transaction
-
 from contracts.enums import ContractStatus as S
 from contracts.models import Contract, ContractTransition
-from proposals.workflow import actor_name
+from portal.workflow import move
 
 # (from, to): what the move means. Who may make each move is checked in contracts/services.py.
 # A contract is created in APPLIED by contract_apply (法115); there is no move into APPLIED.
@@ -24,27 +22,18 @@ class ContractTransitionError(Exception):
 
 
 def transition(contract: Contract, to: str, *, actor, reason: str = "") -> Contract:
-    """Move `contract` to status `to`: lock the row, check the table, write a ContractTransition, save.
+    """Move `contract` to status `to` by the table above (portal.workflow.move: locked, logged).
 
-    Returns the locked, updated instance. Must run inside a transaction (the lock is held to commit).
-    Raises ContractTransitionError when the move is not allowed from the current status.
+    The lock matters here: two staff (or staff and the expiry task) acting at once must not both
+    move the contract. Raises ContractTransitionError when the move is not allowed.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("transition() must run inside a transaction")
-    # Lock: two staff (or staff and the expiry task) acting at once must not both move the contract.
-    locked = Contract.objects.select_for_update().get(pk=contract.pk)
-    if (locked.status, to) not in ALLOWED_MOVES:
-        raise ContractTransitionError(
-            f"現在の状況（{S(locked.status).label}）からは「{S(to).label}」にできません。画面を更新して状況を確認してください。"
-        )
-    ContractTransition.objects.create(
-        contract=locked,
-        from_status=locked.status,
-        to_status=to,
+    return move(
+        contract,
+        to,
+        allowed=ALLOWED_MOVES,
+        statuses=S,
+        log=lambda locked, **fields: ContractTransition.objects.create(contract=locked, **fields),
         actor=actor,
-        actor_name=actor_name(actor),
         reason=reason,
+        error=ContractTransitionError,
     )
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    return locked

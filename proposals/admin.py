@@ -11,6 +11,7 @@ from simple_history.admin import SimpleHistoryAdmin
 
 from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
+from portal.workflow import actor_name
 from proposals.forms import run_for_form
 from proposals.forms.consultations import ReplyForm
 from proposals.models import (
@@ -27,7 +28,6 @@ from proposals.models import (
 from proposals.services.calls import CallError, call_publish_guidelines, guideline_defaults
 from proposals.services.consultations import consultation_close, consultation_reply
 from proposals.services.proposals import proposal_request_correction
-from proposals.workflow import actor_name
 
 
 class CallAdminForm(forms.ModelForm):
@@ -290,4 +290,6 @@ class DisqualificationRecordAdmin(SimpleHistoryAdmin):
             obj.recorded_by = request.user
             obj.recorded_by_name = actor_name(request.user)
         super().save_model(request, obj, form, change)
+
+
 from proposals import admin_screening  # noqa: F401,E402

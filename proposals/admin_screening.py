@@ -18,13 +18,13 @@ from portal.accounts.models import User
 from portal.accounts.roles import StaffRole, role_group
 from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
+from portal.uploads import protected_download
 from proposals import criteria as criteria_rules
 from proposals.enums import Criterion, ProposalStatus
 from proposals.models import Proposal, ResultNotice, ResultNoticeDocument, Screening, ScreeningPolicy
 from proposals.selectors_screening import screening_for_user, screenings_for_user
 from proposals.services import screening as services
 from proposals.services.proposals import ProposalError
-from proposals.views.mypage import protected_download
 
 MET_CHOICES = [("1", "適合"), ("0", "不適合")]
 

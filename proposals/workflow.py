@@ -1,7 +1,6 @@
 """The only code that changes a proposal's status: one explicit table of allowed moves."""
 
-from django.db import transaction
-
+from portal.workflow import move
 from proposals.enums import ProposalStatus as S
 from proposals.models import Proposal, ProposalTransition
 
@@ -29,34 +28,17 @@ class TransitionError(Exception):
 
 
 def transition(proposal: Proposal, to: str, *, actor, reason: str = "") -> Proposal:
-    """Move `proposal` to status `to`: lock the row, check the table, log the move, save.
+    """Move `proposal` to status `to` by the table above (portal.workflow.move: locked, logged).
 
-    Returns the locked, updated instance. Must run inside a transaction (the lock is held to commit).
     Raises TransitionError when the move is not allowed from the current status.
     """
-    if not transaction.get_connection().in_atomic_block:
-        raise RuntimeError("transition() must run inside a transaction")
-    locked = Proposal.objects.select_for_update().get(pk=proposal.pk)
-    move = (locked.status, to)
-    if move not in ALLOWED_MOVES:
-        raise TransitionError(
-            f"現在の状況（{S(locked.status).label}）からは「{S(to).label}」にできません。画面を更新して状況を確認してください。"
-        )
-    ProposalTransition.objects.create(
-        proposal=locked,
-        from_status=locked.status,
-        to_status=to,
+    return move(
+        proposal,
+        to,
+        allowed=ALLOWED_MOVES,
+        statuses=S,
+        log=lambda locked, **fields: ProposalTransition.objects.create(proposal=locked, **fields),
         actor=actor,
-        actor_name=actor_name(actor),
         reason=reason,
+        error=TransitionError,
     )
-    locked.status = to
-    locked.save(update_fields=["status", "updated_at"])
-    return locked
-
-
-def actor_name(actor) -> str:
-    """How an actor is named in records that outlive the account."""
-    if actor is None:
-        return "システム"
-    return getattr(actor, "display_name", None) or actor.get_username()

@@ -8,9 +8,9 @@ from django.utils import timezone
 from portal.accounts.models import User
 from portal.notifications import notify
 from portal.uploads import inspect_upload
+from portal.workflow import actor_name
 from proposals.models import Consultation, ConsultationAttachment, ConsultationMessage, ConsultationStatus
 from proposals.services.proposals import ProposalError
-from proposals.workflow import actor_name
 
 MAX_FILES_PER_MESSAGE = 5
 
@@ -57,10 +57,7 @@ def _add_message(*, consultation, actor, body: str, files, from_agency: bool) ->
         ConsultationAttachment.objects.create(
             message=message,
             file=upload,
-            original_name=info.original_name,
-            content_type=info.content_type,
-            size=info.size,
-            sha256=info.sha256,
+            **info.model_fields(),
         )
     consultation.last_message_at = timezone.now()
     consultation.save(update_fields=["last_message_at"])

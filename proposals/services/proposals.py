@@ -12,6 +12,7 @@ from portal.jdates import fiscal_year, wareki
 from portal.notifications import notify
 from portal.numbering import number_next
 from portal.uploads import inspect_upload
+from portal.workflow import actor_name
 from proposals import processing, workflow
 from proposals.disqualification import declaration_complete, disqualification_findings
 from proposals.enums import AttachmentKind, DeliveryMethod, ProposalKind, ProposalStatus
@@ -117,10 +118,7 @@ def proposal_attach(*, proposal: Proposal, actor, kind: str, upload) -> Proposal
         proposal=locked,
         kind=kind,
         file=upload,
-        original_name=info.original_name,
-        content_type=info.content_type,
-        size=info.size,
-        sha256=info.sha256,
+        **info.model_fields(),
     )
 
 
@@ -280,7 +278,7 @@ def proposal_submit(*, proposal: Proposal, actor, now=None) -> ProposalVersion:
         kind=VersionKind.CORRECTION if correcting else VersionKind.SUBMISSION,
         snapshot=_snapshot(locked, now),
         submitted_by=actor,
-        submitted_by_name=workflow.actor_name(actor),
+        submitted_by_name=actor_name(actor),
         submitted_at=now,
     )
     if correcting:
@@ -339,7 +337,7 @@ def proposal_request_correction(*, proposal: Proposal, actor, message: str, due_
         message=message,
         due_date=due_date,
         requested_by=actor,
-        requested_by_name=workflow.actor_name(actor),
+        requested_by_name=actor_name(actor),
     )
     notify(
         user=locked.proposer.user,

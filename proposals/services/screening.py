@@ -21,6 +21,7 @@ from portal.audit.services import access_record
 from portal.jdates import fiscal_year, wareki
 from portal.notifications import notify
 from portal.numbering import number_next
+from portal.workflow import actor_name
 from proposals import criteria as criteria_rules
 from proposals import documents_notices, workflow
 from proposals.enums import Criterion, ProposalStatus, ScreeningDecision
@@ -87,7 +88,7 @@ def screening_assign(*, proposal: Proposal, screeners: list, actor, request=None
     if not actor.has_perm("proposals.assign_screening"):
         raise ScreeningError("審査担当者を割り当てる権限がありません。")
     problems = [
-        f"{workflow.actor_name(user)}は審査担当者の役割を持つ有効な職員ではありません。"
+        f"{actor_name(user)}は審査担当者の役割を持つ有効な職員ではありません。"
         for user in screeners
         if not user_has_role(user, StaffRole.SCREENER)
     ]
@@ -104,9 +105,9 @@ def screening_assign(*, proposal: Proposal, screeners: list, actor, request=None
             screening=screening,
             screener=user,
             defaults={
-                "screener_name": workflow.actor_name(user),
+                "screener_name": actor_name(user),
                 "assigned_by": actor,
-                "assigned_by_name": workflow.actor_name(actor),
+                "assigned_by_name": actor_name(actor),
             },
         )
         if created:
@@ -203,7 +204,7 @@ def criterion_record(
             "reason": reason,
             "overrides_suggestion": overrides,
             "recorded_by": actor,
-            "recorded_by_name": workflow.actor_name(actor),
+            "recorded_by_name": actor_name(actor),
             "recorded_at": timezone.now(),
         },
     )
@@ -243,7 +244,7 @@ def screening_submit_for_approval(*, screening: Screening, actor, comment: str =
     _move(locked.proposal, S.AWAITING_APPROVAL, actor=actor, reason=comment.strip() or "審査の結果を決裁に回付")
     locked.submitted_by, locked.submitted_by_name, locked.submitted_at = (
         actor,
-        workflow.actor_name(actor),
+        actor_name(actor),
         timezone.now(),
     )
     locked.save(update_fields=["submitted_by", "submitted_by_name", "submitted_at"])
@@ -321,7 +322,7 @@ def screening_approve(
     policy = ScreeningPolicy.current()
     document_number = f"{policy.document_symbol}第{number_next(f'result-notice-{year}')}号"
     _move(proposal, decision, actor=actor, reason=comment.strip() or f"決裁（{decision.label}）")
-    locked.approver, locked.approver_name = actor, workflow.actor_name(actor)
+    locked.approver, locked.approver_name = actor, actor_name(actor)
     locked.decided_at, locked.decision, locked.decision_comment = timezone.now(), decision, comment.strip()
     locked.save(update_fields=["approver", "approver_name", "decided_at", "decision", "decision_comment"])
     notice = ResultNotice.objects.create(
@@ -334,7 +335,7 @@ def screening_approve(
         fee_amount=fee.amount if fee else None,
         estimated_hours=estimated_hours if adequate else None,
         issued_by=actor,
-        issued_by_name=workflow.actor_name(actor),
+        issued_by_name=actor_name(actor),
     )
     contexts = documents_notices.notice_contexts(
         proposal=proposal,

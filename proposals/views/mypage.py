@@ -5,13 +5,13 @@ from functools import wraps
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from files_registry.models import RegisterEntry
-from portal.audit.services import download_record
 from portal.ids import parse_uuid
+from portal.uploads import protected_download
 from proposals.forms import run_for_form
 from proposals.forms.accounts import OfficerFormSet, ProposerForm
 from proposals.forms.consultations import ConsultationForm, ReplyForm
@@ -43,22 +43,6 @@ def proposer_required(view):
         return view(request, *args, **kwargs)
 
     return wrapper
-
-
-def protected_download(request, document) -> FileResponse:
-    """Stream a protected document (a model with file, original_name, content_type and size) as a
-    download, never rendered inline; the download is recorded (seed 004 第12条・第13条)."""
-    outcome = download_record(actor=request.user, obj=document, bytes=document.size, request=request)
-    if outcome.warning:
-        messages.warning(request, outcome.message)
-    response = FileResponse(
-        document.file.open("rb"),
-        as_attachment=True,
-        filename=document.original_name,
-        content_type=document.content_type,
-    )
-    response["Cache-Control"] = "no-store"
-    return response
 
 
 @proposer_login_required

@@ -3,10 +3,11 @@
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
+from portal.uploads import protected_download
 from proposals.models import Proposal, ResultNoticeDocument
 from proposals.selectors import proposal_for_user
 from proposals.selectors_screening import notice_documents_for_proposer
-from proposals.views.mypage import proposer_required, protected_download
+from proposals.views.mypage import proposer_required
 
 
 @proposer_required

@@ -11,12 +11,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from files_registry.models import AnonymizedDatasetSummary, RegisterEntry
 from portal.audit.services import download_record
 from portal.ids import parse_uuid
+from portal.uploads import protected_download
 from proposals.forms.proposals import AttachmentForm, DeclarationForm, ProcessingForm, ProposalContentsForm
 from proposals.models import Proposal, ProposalAttachment, ProposalCall
 from proposals.selectors import proposal_for_user
 from proposals.services import proposals as services
 from proposals.services.proposals import ProposalError
-from proposals.views.mypage import proposer_required, protected_download
+from proposals.views.mypage import proposer_required
 
 
 def _own(request, public_id) -> Proposal:
