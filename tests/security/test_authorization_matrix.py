@@ -2,7 +2,8 @@
 
 EXPECTED holds one decision per URL pattern: a URL pattern without an entry fails the test, so a new
 URL cannot land without someone deciding who may open it. Admin URLs generated per model are decided
-per app/model and view kind in ADMIN_MODELS (same format).
+per app/model and view kind in ADMIN_MODELS (same format). Areas may keep their rows in a module of
+tests/security/matrix_rows/ (merged in; a route decided twice fails).
 
 Each entry is (GET, POST): one letter per role, in the order of ROLES:
     O 200 · L 302 to a sign-in page · R 302 elsewhere · F 403 · N 404 · M 405 · B 400
@@ -24,6 +25,7 @@ from proposals.services.proposals import proposal_submit
 from tests.factories.accounts import UserFactory, staff_user
 from tests.factories.proposals import ProposalFactory, ProposerFactory, pdf_upload
 from tests.security.helpers import otp_verify_session
+from tests.security.matrix_rows import collect
 
 ROLES = [
     "anonymous",
@@ -257,6 +259,18 @@ ADMIN_MODELS: dict[str, tuple[str, str]] = {
     "axes/accessfailurelog/change": ("LLLFFFFFF", "LLLFFFFFF"),
     "axes/accessfailurelog/object": ("LLLRRRRRR", "LLLRRRRRR"),
 }
+
+
+def _merge(table: dict[str, tuple[str, str]], name: str) -> None:
+    more = collect(name)
+    twice = set(more) & set(table)
+    if twice:
+        raise AssertionError(f"decided twice: {sorted(twice)}")
+    table.update(more)
+
+
+_merge(EXPECTED, "EXPECTED")
+_merge(ADMIN_MODELS, "ADMIN_MODELS")
 
 
 def walk(patterns, prefix: str = "", namespace: str | None = None):
