@@ -526,9 +526,15 @@ def report_submit(
         submitted_by_name=actor_name(actor),
     )
     if kind == ReportKind.INCIDENT:
+        from portal.compliance.services import incident_open_from_report
+
         # seed 004 第25条2項: report to the managers at once, then confirm the contractor's remedy.
-        for manager in incident_recipients(locked):
+        alerts = [
             notify(user=manager, template="contract_incident", context={"contract": locked, "report": report})
+            for manager in incident_recipients(locked)
+        ]
+        # The incident record (事案) of this report; these alerts are its escalation, not sent again.
+        incident_open_from_report(report=report, alerts=alerts)
     return report
 
 

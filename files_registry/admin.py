@@ -1,18 +1,32 @@
 """The register in the admin console: maintained by staff, with a change history and an import."""
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
+from django.utils.html import format_html_join
+from django.utils.safestring import mark_safe
 from simple_history.admin import SimpleHistoryAdmin
 
 from files_registry.enums import EligibilityCondition
 from files_registry.forms import RegisterImportForm
+from files_registry.forms_sources import SourceFileDestroyForm, SourceFileUploadForm
 from files_registry.importing import register_import
-from files_registry.models import AnonymizedDatasetSummary, AnonymizedDatasetSummaryItem, RecordedItem, RegisterEntry
+from files_registry.models import (
+    AnonymizedDatasetSummary,
+    AnonymizedDatasetSummaryItem,
+    RecordedItem,
+    RegisterEntry,
+    SourceFile,
+)
 from files_registry.services import entry_record_eligibility, entry_refresh_search_text
-from portal.accounts.roles import organizations_managed_by
+from files_registry.sources import source_file_store
+from portal.accounts.roles import StaffRole, organizations_managed_by, user_has_role
+from portal.disposal.selectors import certificates_for_object
+from portal.disposal.services import SOURCE_FILE_TYPE, DisposalError, source_file_dispose
 
 _ELIGIBILITY_AUDIT_FIELDS = tuple(
     f"eligibility_{condition.value}_{suffix}" for condition in EligibilityCondition for suffix in ("by", "at")
@@ -163,3 +177,155 @@ class AnonymizedDatasetSummaryAdmin(SimpleHistoryAdmin):
     list_select_related = ("entry",)
     inlines = [AnonymizedDatasetSummaryItemInline]
     autocomplete_fields = ("entry",)
+
+
+# --- Source files (原データ): metadata, upload and crypto-erase; the data itself is never shown or edited ---
+
+
+@admin.register(SourceFile)
+class SourceFileAdmin(admin.ModelAdmin):
+    """Protection managers (and officers, upload only) see the source files of the organizations they manage;
+    the chief manager sees every one, read-only (seed 004 第5条). Uploads go through source_file_store
+    (encrypted at rest, 第18条); destruction through source_file_dispose (crypto-erase + 消去証明, 第10条)."""
+
+    list_display = ("original_name", "entry", "size_display", "uploaded_by_name", "uploaded_at", "destroyed_at")
+    search_fields = ("original_name", "entry__name", "entry__register_number")
+    list_select_related = ("entry",)
+    list_per_page = 50
+    fields = (
+        "entry",
+        "original_name",
+        "size_display",
+        "sha256",
+        "uploaded_by_name",
+        "uploaded_at",
+        "destroyed_at",
+        "certificate_links",
+    )
+    readonly_fields = fields
+
+    def get_queryset(self, request):
+        queryset = super().get_queryset(request).select_related("entry")
+        if user_has_role(request.user, StaffRole.CHIEF_MANAGER):
+            return queryset  # oversight: the list and the metadata, nothing more
+        return queryset.filter(entry__organization__in=organizations_managed_by(request.user))
+
+    def _manages(self, request, source: SourceFile) -> bool:
+        return organizations_managed_by(request.user).filter(pk=source.entry.organization_id).exists()
+
+    def _may_destroy(self, request, source: SourceFile) -> bool:
+        return (
+            source.destroyed_at is None
+            and request.user.has_perm("files_registry.delete_sourcefile")
+            and self._manages(request, source)
+        )
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and organizations_managed_by(request.user).exists()
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False  # the data and its record are never edited
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False  # a row is never deleted: destruction is the crypto-erase below, with its certificate
+
+    @admin.display(description="サイズ")
+    def size_display(self, obj):
+        return f"{obj.size:,} バイト"
+
+    @admin.display(description="消去証明")
+    def certificate_links(self, obj):
+        certificates = list(certificates_for_object(object_type=SOURCE_FILE_TYPE, object_id=str(obj.public_id)))
+        if not certificates:
+            return "－"
+        return format_html_join(
+            mark_safe("<br>"),
+            '<a href="{}">{}</a>',
+            (
+                (reverse("admin:disposal_disposalcertificate_change", args=[certificate.pk]), str(certificate))
+                for certificate in certificates
+            ),
+        )
+
+    def _visible_or_404(self, request, object_id) -> None:
+        # Another organization's file answers like one that does not exist (404, STYLE).
+        if self.has_view_permission(request) and self.get_object(request, unquote(object_id)) is None:
+            raise Http404
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        self._visible_or_404(request, object_id)
+        source = self.get_object(request, unquote(object_id))
+        extra_context = {
+            **(extra_context or {}),
+            "can_destroy": source is not None and self._may_destroy(request, source),
+        }
+        return super().change_view(request, object_id, form_url, extra_context)
+
+    def history_view(self, request, object_id, extra_context=None):
+        self._visible_or_404(request, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/destroy/",
+                self.admin_site.admin_view(self.destroy_view),
+                name="files_registry_sourcefile_destroy",
+            ),
+            *super().get_urls(),
+        ]
+
+    def _render(self, request, template: str, title: str, **context):
+        context = {**self.admin_site.each_context(request), "opts": self.model._meta, "title": title, **context}
+        return TemplateResponse(request, f"admin/files_registry/sourcefile/{template}", context)
+
+    def add_view(self, request, form_url="", extra_context=None):
+        """The upload: an entry the user manages and a file checked by its content (forms_sources)."""
+        if not self.has_add_permission(request):
+            raise PermissionDenied
+        data = (request.POST, request.FILES) if request.method == "POST" else (None, None)
+        form = SourceFileUploadForm(*data, user=request.user)
+        try:
+            if request.method == "POST" and form.is_valid():
+                try:
+                    source = source_file_store(
+                        entry=form.cleaned_data["entry"], upload=form.cleaned_data["file"], actor=request.user
+                    )
+                except OSError:
+                    form.add_error(None, "ファイルを保存できませんでした。時間をおいて再度登録してください。")
+                else:
+                    messages.success(
+                        request,
+                        f"「{source.original_name}」（{form.format_label}）を暗号化して登録しました。",
+                    )
+                    return redirect(reverse("admin:files_registry_sourcefile_change", args=[source.pk]))
+        finally:
+            # seed 004 第17条: the temporary upload file is the only plaintext copy; remove it now.
+            for _, uploads in request.FILES.lists():
+                for upload in uploads:
+                    upload.close()
+        return self._render(request, "upload.html", "原データの登録", form=form)
+
+    def destroy_view(self, request, pk):
+        """Crypto-erase with a mandatory reason, and the disposal certificate in the same transaction."""
+        if not request.user.has_perm("files_registry.delete_sourcefile"):
+            raise PermissionDenied
+        source = self.get_queryset(request).filter(pk=pk).first()
+        if source is None or not self._manages(request, source):
+            raise Http404
+        change_url = reverse("admin:files_registry_sourcefile_change", args=[source.pk])
+        if source.destroyed_at is not None:
+            messages.info(request, "この原データは既に消去されています。")
+            return redirect(change_url)
+        form = SourceFileDestroyForm(request.POST if request.method == "POST" else None)
+        if request.method == "POST" and form.is_valid():
+            try:
+                certificate = source_file_dispose(source=source, actor=request.user, reason=form.cleaned_data["reason"])
+            except DisposalError as error:
+                form.add_error(None, str(error))
+            else:
+                messages.success(
+                    request, f"原データを消去し、消去証明（{certificate.certificate_number}）を発行しました。"
+                )
+                return redirect(reverse("admin:disposal_disposalcertificate_change", args=[certificate.pk]))
+        return self._render(request, "destroy.html", "原データの消去", form=form, source=source, change_url=change_url)

@@ -7,6 +7,7 @@ os.environ.setdefault("DJANGO_SECRET_KEY", "test-only-key-0123456789abcdefghijkl
 os.environ.setdefault("PORTAL_HTTPS", "false")
 os.environ.setdefault("PORTAL_MASTER_KEYS", "test:" + "dGVzdC1vbmx5LW1hc3Rlci1rZXktMDEyMzQ1Njc4OWE=")
 os.environ.setdefault("PORTAL_DATA_DIR", tempfile.mkdtemp(prefix="portal-test-"))
+os.environ.setdefault("PORTAL_BACKUP_DIR", tempfile.mkdtemp(prefix="portal-test-backups-"))
 
 from portal.settings import *  # noqa: F403
 from portal.settings import STORAGES

@@ -31,3 +31,44 @@ class AccessRefusalMiddleware:
                 detail={"method": request.method[:10]},
             )
         return response
+
+
+_READ_METHODS = ("GET", "HEAD", "OPTIONS")
+
+
+class SuperuserActionMiddleware:
+    """Records every request of a superuser as an access record flagged {"superuser": true} (seed 004 第14条).
+
+    Superuser accounts are for set-up only and every use of one is on the record: the method, the path
+    (request_path, never the query string), the status. Goes after AuthenticationMiddleware and inside
+    AccessRefusalMiddleware (a superuser's 403 is recorded once, here). The user is read after the view,
+    so a superuser's sign-in request is recorded and a sign-out request is recorded by the sign-out signal.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and user.is_superuser:
+            access_record(
+                actor=user,
+                action=_action_for(request.method),
+                result=_result_for(response.status_code),
+                request=request,
+                detail={"superuser": True, "method": request.method[:10], "status": response.status_code},
+            )
+        return response
+
+
+def _action_for(method: str) -> AccessAction:
+    if method in _READ_METHODS:
+        return AccessAction.VIEW
+    return AccessAction.DELETE if method == "DELETE" else AccessAction.CHANGE
+
+
+def _result_for(status: int) -> AccessResult:
+    if status in (401, 403):
+        return AccessResult.REFUSED
+    return AccessResult.FAILED if status >= 400 else AccessResult.SUCCESS

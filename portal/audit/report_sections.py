@@ -15,6 +15,10 @@ An app that keeps records an audit must see registers one section in its AppConf
 
 `rows` receives the period as two dates in Japan time, both included, and yields one tuple of display
 strings per row (already formatted in Japanese, same length as `columns`). It must only read.
+
+Optional `count(start, end) -> int`: the number of rows `rows` would yield, for a section that can be
+long (a list of records). With it, the screen and the PDF read only the rows they show and ask the
+database for the total; without it, they read every row to count them.
 """
 
 from collections.abc import Callable, Iterable, Sequence
@@ -29,6 +33,7 @@ class ReportSection:
     columns: tuple[str, ...]
     rows: Callable[[date, date], Iterable[Sequence[str]]]
     order: int = 100
+    count: Callable[[date, date], int] | None = None
 
 
 _SECTIONS: dict[str, ReportSection] = {}
@@ -42,3 +47,8 @@ def register_section(section: ReportSection) -> None:
 def report_sections() -> list[ReportSection]:
     """Every registered section, in report order."""
     return sorted(_SECTIONS.values(), key=lambda section: (section.order, section.key))
+
+
+def unregister_section(key: str) -> None:
+    """Remove a section (tests that register a fake one); an unknown key is ignored."""
+    _SECTIONS.pop(key, None)

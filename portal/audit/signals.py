@@ -1,5 +1,7 @@
 """Sign-in, failed sign-in and sign-out as access records (seed 004 第12条; 第11条 認証機能)."""
 
+import getpass
+
 from django.contrib.auth import get_user_model
 
 from portal.audit.enums import AccessAction, AccessResult
@@ -26,3 +28,27 @@ def on_user_login_failed(sender, credentials, request=None, **kwargs) -> None:
 def on_user_logged_out(sender, request, user, **kwargs) -> None:
     if user is not None:  # logging out when not signed in changes nothing
         access_record(actor=user, action=AccessAction.SIGN_OUT, result=AccessResult.SUCCESS, request=request)
+
+
+def on_user_saved(sender, instance, created, raw=False, **kwargs) -> None:
+    """A new superuser account is recorded as a superuser action (seed 004 第14条), e.g. createsuperuser.
+
+    Creation only: raising an existing account to superuser is done in the admin by a superuser, and
+    that request is recorded by SuperuserActionMiddleware. Fixtures loaded raw are not recorded.
+    """
+    if created and instance.is_superuser and not raw:
+        access_record(
+            actor=None,
+            action=AccessAction.CREATE,
+            result=AccessResult.SUCCESS,
+            obj=instance,
+            detail={"superuser": True, "outside_request": True, "os_user": _os_user()},
+        )
+
+
+def _os_user() -> str:
+    """The server account that ran the command (createsuperuser has no signed-in user), or ""."""
+    try:
+        return getpass.getuser()[:100]
+    except (KeyError, OSError):
+        return ""

@@ -70,6 +70,14 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin"):
         super().__init__(name)
 
+    def get_urls(self):
+        from django.urls import path
+
+        from portal.audit.views_reports import audit_report
+
+        # Before the admin's own patterns: its catch-all would answer admin/audit/report/ with a 404.
+        return [path("audit/report/", self.admin_view(audit_report), name="audit_report"), *super().get_urls()]
+
     def login(self, request, extra_context=None):
         user = request.user
         if (

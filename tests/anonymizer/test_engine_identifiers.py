@@ -48,7 +48,6 @@ def test_scan_finds_leftover_and_not_tokens():
     assert scan_array(arr) == {"phone": 1}
 
 
-
 @pytest.mark.parametrize(
     "text",
     ["被保険者証 記号 1234 番号５６７８ を確認", "保険証 記号12-34 番号 5678", "記号：０１２３　番号：４５６７"],
