@@ -14,4 +14,5 @@ mypage_contract_pages = [
     path("<uuid:public_id>/payment-slip.pdf", views.payment_slip, name="payment_slip"),
     path("<uuid:public_id>/reports/new/", views.report_new, name="report_new"),
     path("<uuid:public_id>/files/<uuid:document_id>/", views.contract_document, name="document"),
+    path("<uuid:public_id>/dataset/<uuid:file_id>/", views.dataset_download, name="dataset_download"),
 ]

@@ -1,12 +1,15 @@
 """/mypage/contracts/: the contractor applies (法115), downloads the payment slip (法119), follows the
 contract and files reports (seed 004 第25条). Thin views: selector (404), form, one service, redirect."""
 
+from django.conf import settings
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, StreamingHttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
+from anonymizer.delivery import LinkRefused, dataset_for_contract, delivery_file, delivery_grant
+from anonymizer.services import dataset_file_read
 from contracts.enums import ContractStatus, ReportKind
 from contracts.forms import ApplicationForm, ReportForm
 from contracts.models import Contract, ContractDocument
@@ -87,7 +90,36 @@ def contract_apply_view(request, proposal_id):
 def contract_detail(request, public_id):
     contract = _own_contract(request, public_id)
     kinds = [kind for kind in ReportKind if contract.status in REPORTABLE[kind]]
-    return render(request, "contracts/detail.html", {"contract": contract, "report_kinds": kinds})
+    dataset = dataset_for_contract(contract)
+    if dataset is not None:
+        delivery_grant(session=request.session, contract=contract)
+    context = {
+        "contract": contract,
+        "report_kinds": kinds,
+        "dataset": dataset,
+        "link_minutes": settings.ANONYMIZER_DELIVERY_LINK_SECONDS // 60,
+    }
+    return render(request, "contracts/detail.html", context)
+
+
+@proposer_required
+@require_safe
+def dataset_download(request, public_id, file_id):
+    """A delivered file, decrypted as it streams; the link is short-lived and bound to this session."""
+    contract = _own_contract(request, public_id)
+    try:
+        file = delivery_file(session=request.session, contract=contract, file_id=file_id)
+    except LinkRefused as refusal:
+        messages.error(request, str(refusal))
+        return redirect("contracts:detail", public_id=contract.public_id)
+    outcome = download_record(actor=request.user, obj=file, rows=file.rows, bytes=file.size, request=request)
+    if outcome.warning:
+        messages.warning(request, outcome.message)
+    response = StreamingHttpResponse(dataset_file_read(file=file), content_type="application/octet-stream")
+    response["Content-Disposition"] = content_disposition_header(True, f"{contract.contract_number}_{file.name}")
+    response["Content-Length"] = str(file.size)
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @proposer_required

@@ -101,3 +101,25 @@ def source_files_rewrap() -> int:
         source.save(update_fields=["key_id", "wrapped_key"])
         count += 1
     return count
+
+
+def source_file_read_for_processing(*, source: SourceFile, purpose: str) -> Iterator[bytes]:
+    """The plaintext for a job the agency runs (a dry run for screening, a contract's dataset): no user
+    is acting, so the record names the purpose instead (seed 004 第12条)."""
+    if source.wrapped_key is None:
+        raise crypto.DecryptionError("this source file was destroyed")
+    access_record(
+        actor=None,
+        action=AccessAction.VIEW,
+        result=AccessResult.SUCCESS,
+        obj=source,
+        username="system:anonymizer",
+        detail={"purpose": purpose[:200]},
+    )
+    data_key = crypto.unwrap(crypto.WrappedKey(source.key_id, bytes(source.wrapped_key)), context=source.key_context)
+    yield from crypto.decrypt_file(_path(source.stored_name), data_key)
+
+
+def source_file_latest(entry: RegisterEntry) -> SourceFile | None:
+    """The newest source file of `entry` that has not been destroyed (what jobs process)."""
+    return entry.source_files.filter(destroyed_at__isnull=True).order_by("-uploaded_at", "-pk").first()

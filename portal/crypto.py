@@ -120,3 +120,32 @@ def decrypt_stream(read, data_key: bytes) -> Iterator[bytes]:
 
 def new_data_key() -> bytes:
     return AESGCM.generate_key(bit_length=256)
+
+
+def encrypt_to_file(chunks: Iterable[bytes], path, data_key: bytes) -> None:
+    """Write the ciphertext of `chunks` to `path`: under a temporary name, flushed to disk, then renamed,
+    so the final name only ever holds a complete file."""
+    partial = path.with_name(path.name + ".part")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(partial, "wb") as out:
+            for block in encrypt_stream(chunks, data_key):
+                out.write(block)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, path)
+    finally:
+        partial.unlink(missing_ok=True)
+
+
+def decrypt_file(path, data_key: bytes) -> Iterator[bytes]:
+    """The plaintext of a file written by encrypt_to_file, streamed and checked segment by segment."""
+    with open(path, "rb") as stored:
+        yield from decrypt_stream(stored.read, data_key)
+
+
+def file_chunks(path, size: int = SEGMENT) -> Iterator[bytes]:
+    """A plaintext file as chunks (to encrypt it)."""
+    with open(path, "rb") as source:
+        while block := source.read(size):
+            yield block

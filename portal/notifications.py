@@ -64,6 +64,8 @@ def _publish(outbox_task_id: int, *, retry: bool = False) -> bool:
         )
         if task is None:
             return False
+        # Task discovery is lazy outside a worker: import the apps' tasks modules (once; cached after).
+        app.loader.import_default_modules()
         if task.task_name not in app.tasks:
             # No installed worker code runs this task yet (e.g. the dataset job before its release):
             # keep it here rather than hand the broker a message every worker would drop.

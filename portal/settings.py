@@ -37,6 +37,9 @@ CSRF_TRUSTED_ORIGINS = env_list("DJANGO_CSRF_TRUSTED_ORIGINS", [])
 DATA_DIR = env_path("PORTAL_DATA_DIR", BASE_DIR / "var")
 PROTECTED_MEDIA_ROOT = DATA_DIR / "protected"
 DATA_DIR.mkdir(parents=True, exist_ok=True)
+# Encrypted backup sets (seed 004 第19条 分散保管; docs/backup.md): another disk or a mount of another
+# server, never inside DATA_DIR (the backup command refuses that).
+PORTAL_BACKUP_DIR = env_path("PORTAL_BACKUP_DIR", BASE_DIR / "backups")
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -53,9 +56,11 @@ INSTALLED_APPS = [
     "portal",
     "portal.accounts",
     "portal.audit",
+    "portal.disposal",
     "files_registry",
     "proposals",
     "contracts",
+    "portal.compliance",
     "anonymizer",
 ]
 
@@ -69,6 +74,7 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "portal.audit.middleware.AccessRefusalMiddleware",
+    "portal.audit.middleware.SuperuserActionMiddleware",  # seed 004 第14条: every superuser request recorded
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
@@ -164,6 +170,8 @@ PORTAL_MASTER_KEYS = (
 
 # The register import reads whole files; anything larger is refused with a message.
 REGISTER_IMPORT_MAX_BYTES = env_int("REGISTER_IMPORT_MAX_BYTES", 10 * 1024 * 1024, minimum=1024)
+# Source files of register entries (files_registry/sources.py) are streamed, encrypted; larger ones are refused.
+SOURCE_FILE_MAX_BYTES = env_int("SOURCE_FILE_MAX_BYTES", 2 * 1024 * 1024 * 1024, minimum=1024)
 
 # --- Security (seed 004 第21条; the secure defaults are off only for a DEBUG run on http) ---
 HTTPS = env_bool("PORTAL_HTTPS", not DEBUG)
@@ -257,6 +265,25 @@ CELERY_BEAT_SCHEDULE: dict = {
     # Contracts past their period of use end (法115 contracts; idempotent).
     "contracts.expire_contracts": {"task": "contracts.expire_contracts", "schedule": 24 * 60 * 60.0},
 }
+
+# --- The anonymizer's jobs (anonymizer/services.py; docs/anonymizer.md) ---
+# Plaintext copies of a source file exist only here while a job runs (seed 004 第17条): a private folder
+# per attempt, removed when it ends and swept at worker start. Keep it on encrypted local disk.
+ANONYMIZER_WORK_DIR = env_path("ANONYMIZER_WORK_DIR", DATA_DIR / "work")
+# A running attempt renews its lease every ANONYMIZER_HEARTBEAT_SECONDS; when a worker dies its lease
+# runs out and the job is started again (beat: anonymizer.resume_dataset_jobs).
+ANONYMIZER_JOB_LEASE_SECONDS = env_int("ANONYMIZER_JOB_LEASE_SECONDS", 300, minimum=2)
+ANONYMIZER_HEARTBEAT_SECONDS = env_int("ANONYMIZER_HEARTBEAT_SECONDS", 5, minimum=0)
+if ANONYMIZER_HEARTBEAT_SECONDS * 3 > ANONYMIZER_JOB_LEASE_SECONDS:
+    raise ImproperlyConfigured("ANONYMIZER_JOB_LEASE_SECONDS must be at least 3 × ANONYMIZER_HEARTBEAT_SECONDS.")
+# Rows read at a time (0: the whole file at once); bounds memory for files larger than it.
+ANONYMIZER_CHUNK_ROWS = env_int("ANONYMIZER_CHUNK_ROWS", 1_000_000, minimum=0)
+# 法118: how long the register invites proposals on a created dataset (from its creation).
+ANONYMIZER_PROPOSAL_PERIOD_DAYS = env_int("ANONYMIZER_PROPOSAL_PERIOD_DAYS", 365, minimum=30)
+# Delivery links on /mypage/ stay valid this long (seconds).
+ANONYMIZER_DELIVERY_LINK_SECONDS = env_int("ANONYMIZER_DELIVERY_LINK_SECONDS", 600, minimum=30)
+CELERY_BEAT_SCHEDULE["anonymizer.resume_dataset_jobs"] = {"task": "anonymizer.resume_dataset_jobs", "schedule": 60.0}
+CELERY_BEAT_SCHEDULE["anonymizer.sweep_work"] = {"task": "anonymizer.sweep_work", "schedule": 24 * 60 * 60.0}
 
 # --- The agency that runs this portal (shown on every page and on official documents) ---
 AGENCY_NAME = env_str("PORTAL_AGENCY_NAME", "デジタル行政推進省")

@@ -200,6 +200,7 @@ class ScreeningAdmin(admin.ModelAdmin):
         "return": "_return",
         "correction": "_correction",
         "add_screeners": "_add_screeners",
+        "dry_run": "_dry_run",
     }
 
     def screen_view(self, request, pk):
@@ -284,7 +285,25 @@ class ScreeningAdmin(admin.ModelAdmin):
             "add_screeners_form": bound.get("add_screeners") or AddScreenersForm(),
             "notice": ResultNotice.objects.filter(screening=screening).prefetch_related("documents").first(),
             "transitions": proposal.transitions.order_by("occurred_at", "id"),
+            # 審査基準③: a dry run on the real source file (anonymizer); its report shows here.
+            "dry_runs": proposal.dry_runs.all()[:5],
+            "may_dry_run": (may_screen or user.has_perm("proposals.oversee_screening"))
+            and not proposal.is_existing_dataset
+            and status in (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_SCREENING),
         }
+
+    def _dry_run(self, request, screening):
+        from anonymizer.services import AnonymizerError, dry_run_request
+
+        try:
+            dry_run_request(screening=screening, actor=request.user)
+        except AnonymizerError as error:
+            for problem in error.messages:
+                self.message_user(request, problem, messages.ERROR)
+            return redirect(reverse("admin:proposals_screening_screen", args=[screening.pk]) + "#dry-run")
+        return self._done(
+            request, screening, "原データによる試行を登録しました。完了すると、この画面に報告が表示されます。"
+        )
 
     def _done(self, request, screening, message):
         self.message_user(request, message, messages.SUCCESS)

@@ -60,7 +60,7 @@ def suggestions(
     makers = {
         C.DISQUALIFICATION: lambda: _disqualification(proposal, snapshot, on_date),
         C.SUBJECT_COUNT: lambda: _subject_count(proposal, snapshot),
-        C.PROCESSING: lambda: _processing(proposal, snapshot),
+        C.PROCESSING: lambda: _processing(proposal, snapshot, version.number),
         C.USE_PERIOD: lambda: _use_period(snapshot, ScreeningPolicy.current().max_use_years),
     }
     return {
@@ -139,16 +139,30 @@ def processing_findings(request: dict, items: list) -> list[str]:
     return findings
 
 
-def _processing(proposal: Proposal, snapshot: dict) -> Suggestion:
+def _processing(proposal: Proposal, snapshot: dict, version_number: int) -> Suggestion:
     # 法114条1項3号
     findings = processing_findings(snapshot.get("processing_request") or {}, list(proposal.entry.recorded_items.all()))
-    if findings:
-        return Suggestion(False, "".join(findings) + DRY_RUN_NOTE)
+    dry_run = _dry_run_note(proposal, version_number)
+    if findings or dry_run.met is False:
+        return Suggestion(False, "".join(findings) + dry_run.reason)
     return Suggestion(
         True,
         "全ての記録項目に加工の方法が定められ、氏名等の記述、個人識別符号及び連結符号をそのまま提供するものはない。"
-        + DRY_RUN_NOTE,
+        + dry_run.reason,
     )
+
+
+def _dry_run_note(proposal: Proposal, version_number: int) -> Suggestion:
+    """The latest finished dry run on the real source file for this version (anonymizer), if any."""
+    from anonymizer.enums import DryRunStatus
+
+    run = proposal.dry_runs.filter(version_number=version_number, status=DryRunStatus.DONE).first()
+    if run is None:
+        return Suggestion(None, DRY_RUN_NOTE)
+    if run.compliant:
+        return Suggestion(True, "（原データによる試行加工の結果、加工の基準に適合した。）")
+    reasons = " ".join(run.report["compliance"]["reasons"][:5])
+    return Suggestion(False, f"（原データによる試行加工の結果、加工の基準に適合しなかった：{reasons}）")
 
 
 def _use_period(snapshot: dict, max_years: int) -> Suggestion:

@@ -24,7 +24,7 @@ import os
 import queue
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -57,6 +57,28 @@ class RunResult:
     files: list[dict[str, Any]] = field(default_factory=list)
 
 
+class _Writers:
+    """The same table to every target (CSV and Parquet side by side): all written, or none kept."""
+
+    def __init__(self, writers: list[TableWriter]):
+        self.writers = writers
+
+    def write(self, table: pa.Table) -> None:
+        for writer in self.writers:
+            writer.write(table)
+
+    def close(self) -> list[dict[str, Any]]:
+        try:
+            return [writer.close() for writer in self.writers]
+        except BaseException:
+            self.abort()
+            raise
+
+    def abort(self) -> None:
+        for writer in self.writers:
+            writer.abort()
+
+
 @dataclass
 class GlobalState:
     n_rows: int
@@ -85,7 +107,7 @@ def anonymize_file(
     plan: Plan,
     secrets: ProcessingSecrets,
     *,
-    output: str | Path | None = None,
+    output: str | Path | Sequence[str | Path] | None = None,
     fmt: str | None = None,
     chunk_rows: int | None = None,
     encoding: str | None = None,
@@ -93,22 +115,36 @@ def anonymize_file(
     retain_deleted: bool = False,
     collect: bool = True,
     delimiter: str | None = None,
+    progress: Progress | None = None,
 ) -> RunResult:
     """Process a CSV/Excel/Parquet file, chunk by chunk when ``chunk_rows`` is set (``delimiter``: a CSV's
     separator, default ``,``; tab for ``.tsv``).
 
-    With ``output`` the result is written atomically (CSV UTF-8 with BOM, or Parquet by suffix/``fmt``)
-    with ``manifest.json`` beside it, and ``RunResult.table`` is None; otherwise the table is returned,
-    unless ``collect`` is false (a dry run: the report and the verdict only).
+    With ``output`` (one path, or several: the same table in each, e.g. CSV and Parquet) the result is
+    written atomically (CSV UTF-8 with BOM, or Parquet by suffix/``fmt``) with ``manifest.json`` beside the
+    first, and ``RunResult.table`` is None; otherwise the table is returned, unless ``collect`` is false (a
+    dry run: the report and the verdict only). ``progress`` is called as the run advances (see Progress).
     """
     extra = {"delimiter": delimiter} if delimiter else {}
     src = open_source(source, chunk_rows=chunk_rows, encoding=encoding, **extra)
     return run(
-        src, plan, secrets, output=output, fmt=fmt, manifest=manifest, retain_deleted=retain_deleted, collect=collect
+        src,
+        plan,
+        secrets,
+        output=output,
+        fmt=fmt,
+        manifest=manifest,
+        retain_deleted=retain_deleted,
+        collect=collect,
+        progress=progress,
     )
 
 
 ROW_PASS_ROWS = 250_000  # rows per slice of the row pass
+
+# Called with the share of the work done (0.0 … 1.0), or None while reading (the total is not known yet),
+# between chunks. Whatever it raises aborts the run: no output file is left behind (cancellation).
+Progress = Callable[[float | None], None]
 
 
 def default_threads() -> int:
@@ -120,22 +156,27 @@ def run(
     plan: Plan,
     secrets: ProcessingSecrets,
     *,
-    output: str | Path | None = None,
+    output: str | Path | Sequence[str | Path] | None = None,
     fmt: str | None = None,
     manifest: bool = True,
     retain_deleted: bool = False,
     threads: int | None = None,
     collect: bool = True,
+    progress: Progress | None = None,
 ) -> RunResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
     _check_columns(src, plan)
     stats = StepStats()
+    report_progress = progress or (lambda share: None)
+    outputs = [output] if isinstance(output, str | Path) else list(output or [])
+    report_progress(0.0)
     with ThreadPoolExecutor(max_workers=threads or default_threads(), thread_name_prefix="anonymizer") as pool:
-        state, held = _global_pass(src, plan, secrets, stats, retain_deleted, pool)
+        state, held = _global_pass(src, plan, secrets, stats, retain_deleted, pool, report_progress)
         timings["global_pass"] = time.perf_counter() - t0
+        report_progress(0.5)
         t1 = time.perf_counter()
-        writer = TableWriter(output, fmt) if output is not None else None
+        writer = _Writers([TableWriter(target, fmt) for target in outputs]) if outputs else None
         write_pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="anonymizer-writer")
         writing: Future | None = None
         collected: list[pa.Table] = []
@@ -194,9 +235,10 @@ def run(
                 elif collect:
                     collected.append(out)
                 offset += n
+                report_progress(0.5 + 0.5 * offset / max(state.n_rows, 1))
             if writing is not None:
                 writing.result()
-            files = [writer.close()] if writer is not None else []
+            files = writer.close() if writer is not None else []
         except BaseException:
             if writing is not None:
                 writing.cancel()
@@ -225,8 +267,8 @@ def run(
         id_maps=stats.id_maps,
         deleted=stats.deleted,
     )
-    if output is not None and manifest:
-        write_manifest(Path(output).with_name("manifest.json"), files, report=report)
+    if outputs and manifest:
+        write_manifest(Path(outputs[0]).with_name("manifest.json"), files, report=report)
     table = None
     if writer is None and collect:
         combined = pa.concat_tables(collected) if collected else pa.table({})
@@ -305,6 +347,7 @@ def _global_pass(
     stats: StepStats,
     retain_deleted: bool,
     pool: ThreadPoolExecutor,
+    progress: Progress,
 ) -> tuple[GlobalState, list[pa.Table]]:
     """Read the source once: global columns are processed and coded here, the raw values of the other
     output columns are returned chunk by chunk for the row pass."""
@@ -379,6 +422,7 @@ def _global_pass(
         part = batch.select(held_cols)
         held.extend(part.slice(start, ROW_PASS_ROWS) for start in range(0, max(n, 1), ROW_PASS_ROWS))
         offset += n
+        progress(None)
     keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
     columns = dict(zip(code_parts, pool.map(_merge_coded, code_parts.values()), strict=True))
     columns = {name: cc for name, cc in columns.items() if name not in numeric_cols}

@@ -65,10 +65,65 @@ _CONTRACTS_WORK = [
     "contracts.add_payment",
     "contracts.conclude_contract",
 ]
+# Source files of register entries (seed 004 第5条・第18条): the metadata, an upload, the crypto-erase
+# ("delete" = destroy with a disposal certificate, 第10条); which entries is the object permission
+# accounts.manage_files. Nobody reads the data through the admin.
+_SOURCE_FILES_UPLOAD = ["files_registry.view_sourcefile", "files_registry.add_sourcefile"]
+# Disposal certificates (消去証明, 第10条) are read-only for everyone: disposal.services writes them.
+_DISPOSALS_READ = ["disposal.view_disposalcertificate"]
+
+# Incidents (事案, seed 004 第27条第1項): every staff member who learns of one reports it at once; which
+# incidents a person sees is compliance.selectors.incidents_for_user (organization, own reports).
+_INCIDENTS_REPORT = [
+    "compliance.add_incident",
+    "compliance.view_incident",
+    "compliance.view_incidentstep",
+    "compliance.view_incidentescalation",
+    "compliance.view_incidenttransition",
+]
+# 第27条第2項–第5項・第28条: the protection manager (and the chief manager) records the response.
+_INCIDENTS_MANAGE = [*_INCIDENTS_REPORT, "compliance.change_incident", "compliance.add_incidentstep"]
+# Outsourcing (委託, 第26条): clauses, re-contracting approvals, yearly inspections.
+_OUTSOURCING_READ = [
+    "compliance.view_outsourcing",
+    "compliance.view_outsourcingclause",
+    "compliance.view_outsourcingtransition",
+    "compliance.view_subcontracting",
+    "compliance.view_outsourcinginspection",
+]
+_OUTSOURCING_MANAGE = [
+    *_OUTSOURCING_READ,
+    "compliance.add_outsourcing",
+    "compliance.change_outsourcing",
+    "compliance.change_outsourcingclause",
+    "compliance.add_subcontracting",
+    "compliance.add_outsourcinginspection",
+]
+
+# The anonymizer (issue 5): jobs and datasets are followed by the managers; the processing standard
+# (加工基準) and the processing secrets (加工方法等情報, seed 002 3-3) belong to the file's protection
+# managers only — which files is the object permission accounts.manage_files, checked by the services.
+_DATASETS_READ = [
+    "anonymizer.view_datasetjob",
+    "anonymizer.view_anonymizeddataset",
+    "anonymizer.view_processingprofile",
+    "anonymizer.view_processingsecret",
+]
+_DATASETS_WORK = ["anonymizer.cancel_datasetjob", "anonymizer.run_datasetjob"]
+_PROCESSING_STANDARD = [
+    "anonymizer.add_processingprofile",
+    "anonymizer.change_processingprofile",
+    "anonymizer.read_processingsecret",
+    "anonymizer.dispose_dataset",
+]
 
 # role -> model permissions ("app_label.codename"). Change only with the regulation in hand.
 ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.CHIEF_MANAGER: [
+        *_INCIDENTS_MANAGE,
+        *_OUTSOURCING_MANAGE,
+        "compliance.oversee_incident",
+        "compliance.oversee_outsourcing",
         *_REGISTER_READ,
         "files_registry.add_registerentry",
         "files_registry.change_registerentry",
@@ -100,10 +155,16 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         *_CONTRACTS_WORK,
         # 法120: only the chief manager records a cancellation (and with it the disqualification).
         "contracts.add_cancellation",
+        *_DATASETS_READ,
+        *_DATASETS_WORK,
+        "files_registry.view_sourcefile",
+        *_DISPOSALS_READ,
     ],
     # Protection managers and officers edit the entries of their own organizations only:
     # the admin checks the object permission accounts.manage_files on the entry's organization.
     StaffRole.PROTECTION_MANAGER: [
+        *_INCIDENTS_MANAGE,
+        *_OUTSOURCING_MANAGE,
         *_REGISTER_READ,
         *_PROPOSALS_READ,
         *_ACCESS_RECORDS_READ,
@@ -121,26 +182,41 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
         *_FEES_READ,
         *_CONTRACTS_READ,
         *_CONTRACTS_WORK,
+        *_SOURCE_FILES_UPLOAD,
+        "files_registry.delete_sourcefile",
+        *_DATASETS_READ,
+        *_DATASETS_WORK,
+        *_PROCESSING_STANDARD,
+        *_DISPOSALS_READ,
     ],
     StaffRole.PROTECTION_OFFICER: [
+        *_INCIDENTS_REPORT,
         *_REGISTER_READ,
         *_PROPOSALS_READ,
         *_CONSULTATION_ANSWER,
         "files_registry.add_recordeditem",
         "files_registry.change_recordeditem",
         "files_registry.delete_recordeditem",
+        *_SOURCE_FILES_UPLOAD,
     ],
     StaffRole.AUDIT_OFFICER: [
+        *_INCIDENTS_REPORT,
+        *_OUTSOURCING_READ,
+        "compliance.oversee_incident",
+        "compliance.oversee_outsourcing",
         *_REGISTER_READ,
         *_PROPOSALS_READ,
         *_ACCESS_RECORDS_READ,
         *_SCREENING_OVERSEE,
         *_FEES_READ,
         *_CONTRACTS_READ,
+        *_DATASETS_READ,
+        *_DISPOSALS_READ,
     ],
     # A screener sees proposals only through the screenings assigned to them (no global view_proposal);
     # asking for a correction of those goes through the screening page (services.screening).
     StaffRole.SCREENER: [
+        *_INCIDENTS_REPORT,
         "files_registry.view_registerentry",
         "files_registry.view_recordeditem",
         *_SCREENING_READ,
@@ -148,6 +224,7 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     ],
     # 法114: the approver decides; never on a screening they took part in (checked by the service).
     StaffRole.APPROVER: [
+        *_INCIDENTS_REPORT,
         "files_registry.view_registerentry",
         "files_registry.view_recordeditem",
         *_PROPOSALS_READ,
@@ -159,6 +236,9 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
 
 # Roles whose holders manage the files of the organizations they are granted.
 ORGANIZATION_MANAGING_ROLES = (StaffRole.PROTECTION_MANAGER, StaffRole.PROTECTION_OFFICER)
+# seed 004 第29条: the audit officer audits and reports to the chief manager; both open the period report
+# (portal/audit/reports.py). A role check, not a model permission: the report belongs to no model.
+AUDIT_REPORT_ROLES = (StaffRole.AUDIT_OFFICER, StaffRole.CHIEF_MANAGER)
 
 
 def role_group(role: StaffRole) -> Group:
