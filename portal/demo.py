@@ -53,12 +53,16 @@ def seed_staff() -> dict[str, User]:
 
 def seed_demo() -> dict:
     """Load every app's demo data (idempotent); returns counts for the command to print."""
+    from anonymizer.demo import seed_anonymizer
     from files_registry.demo import seed_register
+    from files_registry.models import RegisterEntry
     from portal.security.demo import demo_staff_totp
     from proposals.demo import seed_calls, seed_proposers
 
     users = seed_staff()
-    entries = seed_register(actor=users["chief"])
+    seed_register(actor=users["chief"])
+    seed_anonymizer(manager=users["pmanager"], actor=users["chief"])
+    entries = RegisterEntry.objects.count()
     return {
         "staff": len(users),
         "totp_secret": demo_staff_totp(users.values()),

@@ -8,6 +8,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
+from anonymizer.enums import JobStatus
+from anonymizer.services import dataset_job_execute
 from contracts import services as contracts
 from contracts.enums import ContractStatus, CreationStatus
 from contracts.models import Contract, FeeSchedule
@@ -15,6 +17,7 @@ from portal.jdates import fiscal_year, fiscal_year_label
 from proposals.enums import ProposalStatus
 from proposals.models import ScreeningPolicy
 from proposals.services import screening as screening_services
+from tests.factories.anonymizer import prepare_entry, request_for
 from tests.factories.screening import (
     approver_user,
     assigned_screening,
@@ -48,7 +51,7 @@ def test_the_fee_schedule_page_is_accessible(page, axe_violations):
     assert axe_violations(page) == []
 
 
-def test_a_submitted_proposal_becomes_a_concluded_contract(page, chief_manager, axe_violations):
+def test_a_submitted_proposal_becomes_a_concluded_contract(page, chief_manager, protection_manager, axe_violations):
     checked = []
 
     def check(name):
@@ -130,4 +133,18 @@ def test_a_submitted_proposal_becomes_a_concluded_contract(page, chief_manager, 
     page.goto("/mypage/contracts/")
     assert contract.contract_number in page.content() or proposal.receipt_number in page.content()
     check("contract list")
-    assert len(checked) == 7
+
+    # The dataset job runs (anonymizer); the proposer downloads the files from the contract page.
+    prepare_entry(proposal.entry, protection_manager)
+    proposal.processing_request = request_for(proposal.entry)
+    proposal.save(update_fields=["processing_request"])
+    assert dataset_job_execute(contract_id=contract.pk).status == JobStatus.SUCCEEDED
+    page.goto(f"/mypage/contracts/{contract.public_id}/")
+    assert "行政機関等匿名加工情報の提供" in page.content()
+    check("dataset delivery")
+    with page.expect_download() as download:
+        page.get_by_role("link", name="dataset.csv").click()
+    assert download.value.suggested_filename.endswith("dataset.csv")
+    with open(download.value.path(), "rb") as delivered:
+        assert delivered.read(3) == b"\xef\xbb\xbf"
+    assert len(checked) == 8

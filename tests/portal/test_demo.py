@@ -35,3 +35,17 @@ def test_seed_demo_loads_the_register_and_staff_and_is_idempotent():
     call = ProposalCall.objects.get()
     assert call.is_open() and set(call.entries.all()) == set(RegisterEntry.objects.filter(open_for_proposals=True))
     assert Proposer.objects.count() == 2
+
+
+def test_seed_demo_gives_one_entry_a_source_file_and_a_processing_standard_once():
+    from anonymizer.plans import plan_for_request
+    from tests.factories.anonymizer import request_for
+
+    call_command("seed_demo")
+    call_command("seed_demo")
+
+    entry = RegisterEntry.objects.get(register_number="DEMO-ANON")
+    assert entry.source_files.count() == 1
+    assert entry.open_for_proposals and entry.processing_profile is not None
+    assert plan_for_request(entry, request_for(entry)).plan["columns"]
+    assert User.objects.get(username="pmanager").has_perm("accounts.manage_files", entry.organization)
