@@ -107,6 +107,19 @@ class ProcessingProfileAdmin(SimpleHistoryAdmin):
         super().save_model(request, obj, form, change)
 
 
+class _RecordAdmin(admin.ModelAdmin):
+    """Records the services write: never added, edited or deleted in the admin."""
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
 class TransitionInline(admin.TabularInline):
     model = DatasetJobTransition
     extra = 0
@@ -126,7 +139,9 @@ class RestartForm(forms.Form):
 
 
 @admin.register(DatasetJob)
-class DatasetJobAdmin(admin.ModelAdmin):
+class DatasetJobAdmin(_RecordAdmin):
+    """Jobs are created by a contract's conclusion (anonymizer.create_dataset); staff follow, cancel, restart."""
+
     list_display = ("contract", "status", "progress_bar", "attempts", "created_at", "finished_at")
     list_filter = ("status",)
     list_select_related = ("contract",)
@@ -165,15 +180,6 @@ class DatasetJobAdmin(admin.ModelAdmin):
     @admin.display(description="処理計画の注記")
     def notes_text(self, obj):
         return " ".join(obj.notes) or "－"
-
-    def has_add_permission(self, request):
-        return False  # created by the contract's conclusion (anonymizer.create_dataset)
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         view = self.admin_site.admin_view
@@ -263,7 +269,7 @@ class DisposeForm(forms.Form):
 
 
 @admin.register(AnonymizedDataset)
-class DatasetAdmin(admin.ModelAdmin):
+class AnonymizedDatasetAdmin(_RecordAdmin):
     list_display = ("contract", "entry", "rows", "subject_count", "created_at", "destroyed_at")
     list_select_related = ("contract", "entry")
     search_fields = ("contract__contract_number", "entry__name")
@@ -338,22 +344,13 @@ class DatasetAdmin(admin.ModelAdmin):
         )
         return format_html("<ul>{}</ul>", items)
 
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
-
 
 class SecretReadForm(forms.Form):
     reason = forms.CharField(label="閲覧の理由", max_length=200, widget=forms.TextInput(attrs={"size": 60}))
 
 
 @admin.register(ProcessingSecret)
-class ProcessingSecretAdmin(admin.ModelAdmin):
+class ProcessingSecretAdmin(_RecordAdmin):
     """Metadata only in the list; the contents on a separate page, after a reason, for the file's managers."""
 
     list_display = ("dataset", "entry", "size", "created_at", "destroyed_at")
@@ -364,15 +361,6 @@ class ProcessingSecretAdmin(admin.ModelAdmin):
 
     def get_queryset(self, request):
         return _scoped(super().get_queryset(request), request.user, "entry__organization")
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
     def get_urls(self):
         return [

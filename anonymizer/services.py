@@ -200,6 +200,9 @@ def dry_run_execute(*, dry_run_id: int) -> DryRun:
         failure = "処理計画を原データに適用できませんでした。" + " ".join(_engine_messages(exc))
     except crypto.DecryptionError:
         failure = "原データを復号できませんでした（改ざん又は鍵の不一致）。保護管理者に連絡してください。"
+    except Exception:
+        logger.exception("dry run %s failed", dry_run.public_id)
+        failure = "システムの障害により試行できませんでした。システム管理者に連絡してください。"
     dry_run.report = report
     dry_run.compliant = bool(report and report["compliance"]["compliant"]) if report else None
     dry_run.failure = failure
@@ -242,7 +245,11 @@ def job_for_contract(*, contract) -> DatasetJob:
             plan, notes, needs_review = built.plan, built.notes, built.needs_review
     except PlanUnavailable as exc:
         failure = " ".join(exc.messages)
-    job = DatasetJob.objects.create(contract=contract, plan=plan, notes=notes, failure=failure)
+    try:
+        with transaction.atomic():  # a savepoint: two first calls at once, one creates
+            job = DatasetJob.objects.create(contract=contract, plan=plan, notes=notes, failure=failure)
+    except IntegrityError:
+        return DatasetJob.objects.get(contract=contract)
     if needs_review:
         job = transition(job, JobStatus.NEEDS_PLAN, reason=notes[-1] if notes else "")
     elif failure:
@@ -371,35 +378,43 @@ def dataset_job_execute(*, contract_id: int) -> DatasetJob | None:
         return None
     except JobCancelled:
         _remove(written)
-        with transaction.atomic():
-            job = transition(job, JobStatus.CANCELLED, reason="担当者の指示による中止")
-            DatasetJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), lease_until=None)
-        return job
+        return _end_attempt(claim, JobStatus.CANCELLED, "担当者の指示による中止")
     except _NotCompliant as exc:
-        with transaction.atomic():
-            return _finish_failed(
-                job,
-                "作成した情報が加工の基準を満たさないため、提供しません。"
-                + " ".join(exc.report["compliance"]["reasons"]),
-                exc.report,
-            )
+        reasons = " ".join(exc.report["compliance"]["reasons"])
+        return _end_attempt(
+            claim, JobStatus.FAILED, f"作成した情報が加工の基準を満たさないため、提供しません。{reasons}", exc.report
+        )
     except (AnonymizerError, engine.EngineError) as exc:
         _remove(written)
-        with transaction.atomic():
-            return _finish_failed(job, " ".join(getattr(exc, "messages", None) or [str(exc)]))
+        return _end_attempt(claim, JobStatus.FAILED, " ".join(getattr(exc, "messages", None) or [str(exc)]))
     except crypto.DecryptionError:
         _remove(written)
-        with transaction.atomic():
-            return _finish_failed(job, "原データを復号できませんでした（改ざん又は鍵の不一致）。")
+        return _end_attempt(claim, JobStatus.FAILED, "原データを復号できませんでした（改ざん又は鍵の不一致）。")
     except Exception:
         # A fault nobody foresaw: no dataset, the managers told; a restart is a person's decision.
         logger.exception("dataset job %s failed", job.public_id)
         _remove(written)
-        with transaction.atomic():
-            return _finish_failed(job, "システムの障害により作成できませんでした。システム管理者に連絡してください。")
+        return _end_attempt(
+            claim, JobStatus.FAILED, "システムの障害により作成できませんでした。システム管理者に連絡してください。"
+        )
     except BaseException:
         _remove(written)
         raise
+
+
+def _end_attempt(claim: Claim, status: str, reason: str, report: dict | None = None) -> DatasetJob | None:
+    """End the job as failed or cancelled — only if this attempt still owns it (a lost lease means another
+    attempt runs it now, and its outcome is not ours to decide)."""
+    with transaction.atomic():
+        job = DatasetJob.objects.select_for_update().get(pk=claim.job.pk)
+        if job.status != JobStatus.RUNNING or job.attempts != claim.attempt:
+            return None
+        if status == JobStatus.FAILED:
+            return _finish_failed(job, reason, report)
+        job = transition(job, status, reason=reason)
+        job.finished_at, job.lease_until = timezone.now(), None
+        job.save(update_fields=["finished_at", "lease_until"])
+        return job
 
 
 class _NotCompliant(Exception):
@@ -527,10 +542,7 @@ def _publish(claim: Claim, dataset_id, report: dict, files: list, secret: Proces
         return None
     except JobCancelled:
         _remove(written)
-        with transaction.atomic():
-            job = transition(claim.job, JobStatus.CANCELLED, reason="担当者の指示による中止")
-            DatasetJob.objects.filter(pk=job.pk).update(finished_at=timezone.now(), lease_until=None)
-        return job
+        return _end_attempt(claim, JobStatus.CANCELLED, "担当者の指示による中止")
 
 
 def _manifest_summary(files: list, report: dict) -> dict:

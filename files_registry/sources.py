@@ -7,7 +7,6 @@ crypto-erase: the wrapped key and the stored file are removed (第10条).
 """
 
 import hashlib
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -42,7 +41,6 @@ def source_file_store(*, entry: RegisterEntry, upload, actor) -> SourceFile:
     wrapped = crypto.wrap(data_key, context=source.key_context)
     source.stored_name = f"files_registry/sourcefile/{source.public_id.hex}.enc"
     path = _path(source.stored_name)
-    path.parent.mkdir(parents=True, exist_ok=True)
     digest, size = hashlib.sha256(), 0
 
     def plaintext():
@@ -52,11 +50,7 @@ def source_file_store(*, entry: RegisterEntry, upload, actor) -> SourceFile:
             size += len(chunk)
             yield chunk
 
-    partial = path.with_suffix(".part")
-    with open(partial, "wb") as out:
-        for block in crypto.encrypt_stream(plaintext(), data_key):
-            out.write(block)
-    os.replace(partial, path)
+    crypto.encrypt_to_file(plaintext(), path, data_key)
     source.size, source.sha256 = size, digest.hexdigest()
     source.key_id, source.wrapped_key = wrapped.key_id, wrapped.blob
     source.uploaded_by_name = actor.display_name
@@ -72,8 +66,7 @@ def source_file_read(*, source: SourceFile, actor) -> Iterator[bytes]:
         raise crypto.DecryptionError("this source file was destroyed")
     access_record(actor=actor, action=AccessAction.VIEW, result=AccessResult.SUCCESS, obj=source)
     data_key = crypto.unwrap(crypto.WrappedKey(source.key_id, bytes(source.wrapped_key)), context=source.key_context)
-    with open(_path(source.stored_name), "rb") as stored:
-        yield from crypto.decrypt_stream(stored.read, data_key)
+    yield from crypto.decrypt_file(_path(source.stored_name), data_key)
 
 
 @transaction.atomic

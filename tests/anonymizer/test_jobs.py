@@ -270,3 +270,16 @@ def test_resume_requeues_only_a_job_whose_lease_ran_out(contract):
     assert (live, stale) == (0, 1)
     assert OutboxTask.objects.filter(task_name=services.CREATE_DATASET_TASK).count() == queued + 1
     assert OutboxTask.objects.latest("pk").kwargs == {"contract_id": contract.pk}
+
+
+def test_an_attempt_that_lost_its_lease_cannot_fail_the_job_of_the_next(contract):
+    services.job_for_contract(contract=contract)
+    first = services._claim(contract.pk)
+    DatasetJob.objects.filter(pk=first.job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    services._claim(contract.pk)
+
+    ended = services._end_attempt(first, JobStatus.FAILED, "古い実行の失敗")
+
+    job = DatasetJob.objects.get(pk=first.job.pk)
+    assert ended is None
+    assert (job.status, job.attempts, job.failure) == (JobStatus.RUNNING, 2, "")
