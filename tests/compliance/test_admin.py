@@ -41,7 +41,8 @@ def test_any_staff_member_reports_an_incident_in_the_admin(client, chief_manager
         {
             "title": "誤送信",
             "summary": "匿名加工情報を別の契約相手方に送信した。",
-            "detected_at_0": timezone.localdate().isoformat(),
+            # Yesterday: "today 09:00" lies in the future before 09:00 JST.
+            "detected_at_0": (timezone.localdate() - datetime.timedelta(days=1)).isoformat(),
             "detected_at_1": "09:00",
             "organization": organization.pk,
         },
