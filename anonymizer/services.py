@@ -108,6 +108,8 @@ def _run_engine(source_path: Path, plan: dict, *, output=None, progress=None, re
         chunk_rows=chunk_rows,
         progress=progress,
         retain_deleted=retain_deleted,
+        hold_bytes=settings.ANONYMIZER_HOLD_MB << 20,
+        spill_dir=source_path.parent,  # the attempt's private work folder, swept after a crash
     )
 
 

@@ -278,6 +278,9 @@ if ANONYMIZER_HEARTBEAT_SECONDS * 3 > ANONYMIZER_JOB_LEASE_SECONDS:
     raise ImproperlyConfigured("ANONYMIZER_JOB_LEASE_SECONDS must be at least 3 × ANONYMIZER_HEARTBEAT_SECONDS.")
 # Rows read at a time (0: the whole file at once); bounds memory for files larger than it.
 ANONYMIZER_CHUNK_ROWS = env_int("ANONYMIZER_CHUNK_ROWS", 1_000_000, minimum=0)
+# Raw values a chunked run keeps in memory between its two passes; beyond this they wait on disk in the
+# attempt's work folder (issue 5: files larger than memory).
+ANONYMIZER_HOLD_MB = env_int("ANONYMIZER_HOLD_MB", 1024, minimum=0)
 # 法118: how long the register invites proposals on a created dataset (from its creation).
 ANONYMIZER_PROPOSAL_PERIOD_DAYS = env_int("ANONYMIZER_PROPOSAL_PERIOD_DAYS", 365, minimum=30)
 # Delivery links on /mypage/ stay valid this long (seconds).

@@ -265,7 +265,12 @@ def bench_kcheck(rows: int, seed: int = 1) -> float:
 
 
 def bench_pipeline(
-    path: str | Path, *, chunk_rows: int | None = None, output: str | Path | None = None, kcheck: bool = True
+    path: str | Path,
+    *,
+    chunk_rows: int | None = None,
+    output: str | Path | None = None,
+    kcheck: bool = True,
+    hold_bytes: int | None = None,
 ) -> dict[str, Any]:
     """Time the full pipeline on ``path`` (read, all five standards, k=5 on five QIs, the report, and the
     dataset written when ``output`` is given); returns rows, seconds, rows_per_second, peak_memory_mb (peak
@@ -274,7 +279,9 @@ def bench_pipeline(
     secrets = ProcessingSecrets.generate()
     load = os.getloadavg()[0]
     c0, t0 = time.process_time(), time.perf_counter()
-    result = anonymize_file(path, plan, secrets, chunk_rows=chunk_rows, output=output, collect=False)
+    result = anonymize_file(
+        path, plan, secrets, chunk_rows=chunk_rows, output=output, collect=False, hold_bytes=hold_bytes
+    )
     seconds = time.perf_counter() - t0
     cpu = time.process_time() - c0  # every thread of this process: the work, whatever else the machine runs
     report = result.report
@@ -300,7 +307,12 @@ def bench_pipeline(
 
 
 def bench_pipeline_child(
-    path: str | Path, *, chunk_rows: int | None = None, output: str | Path | None = None, python: str | None = None
+    path: str | Path,
+    *,
+    chunk_rows: int | None = None,
+    output: str | Path | None = None,
+    python: str | None = None,
+    hold_bytes: int | None = None,
 ) -> dict[str, Any]:
     """:func:`bench_pipeline` in a fresh child process, so its peak memory is the pipeline's own (not the
     generator's, nor an earlier run's). Returns the child's JSON line."""
@@ -309,6 +321,8 @@ def bench_pipeline_child(
         cmd += ["--chunk-rows", str(chunk_rows)]
     if output is not None:
         cmd += ["--output", str(output)]
+    if hold_bytes is not None:
+        cmd += ["--hold-bytes", str(hold_bytes)]
     root = Path(__file__).resolve().parents[2]
     env = {**os.environ, "PYTHONPATH": os.pathsep.join(filter(None, [str(root), os.environ.get("PYTHONPATH")]))}
     done = subprocess.run(cmd, capture_output=True, text=True, check=False, cwd=root, env=env)  # noqa: S603
@@ -374,6 +388,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--path", default="anonymizer-bench.csv")
     parser.add_argument("--chunk-rows", type=int, default=None)
     parser.add_argument("--output", default=None)
+    parser.add_argument("--hold-bytes", type=int, default=None)
     parser.add_argument("--algorithm", default="hmac-sha256")
     args = parser.parse_args(argv)
     if args.what == "generate":
@@ -381,7 +396,8 @@ def main(argv: list[str] | None = None) -> None:
         generate_admin_file(args.path, args.rows)
         print(json.dumps({"path": args.path, "rows": args.rows, "seconds": round(time.perf_counter() - t0, 1)}))
     elif args.what == "pipeline":
-        print(json.dumps(bench_pipeline(args.path, chunk_rows=args.chunk_rows, output=args.output), ensure_ascii=False))
+        run = bench_pipeline(args.path, chunk_rows=args.chunk_rows, output=args.output, hold_bytes=args.hold_bytes)
+        print(json.dumps(run, ensure_ascii=False))
     elif args.what == "adult":
         print(json.dumps(bench_adult()))
     else:

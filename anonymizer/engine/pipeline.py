@@ -44,6 +44,7 @@ from .perturb import microaggregate, swap
 from .plan import Plan
 from .processing_secrets import ProcessingSecrets, SecretRecord
 from .report import Distributions, build_report
+from .spill import DEFAULT_BUDGET_BYTES, HeldChunks
 from .steps import StepStats, apply_row_steps, global_steps, repeated_dictionary, row_steps
 
 
@@ -116,9 +117,13 @@ def anonymize_file(
     collect: bool = True,
     delimiter: str | None = None,
     progress: Progress | None = None,
+    hold_bytes: int | None = None,
+    spill_dir: str | Path | None = None,
 ) -> RunResult:
     """Process a CSV/Excel/Parquet file, chunk by chunk when ``chunk_rows`` is set (``delimiter``: a CSV's
-    separator, default ``,``; tab for ``.tsv``).
+    separator, default ``,``; tab for ``.tsv``). In a chunked run the raw values waiting for the row pass stay
+    in memory up to ``hold_bytes`` (default 1 GiB) and go to a private folder under ``spill_dir`` (default:
+    the system's temporary folder) beyond it, so memory stays bounded (see :mod:`.spill`).
 
     With ``output`` (one path, or several: the same table in each, e.g. CSV and Parquet) the result is
     written atomically (CSV UTF-8 with BOM, or Parquet by suffix/``fmt``) with ``manifest.json`` beside the
@@ -137,6 +142,8 @@ def anonymize_file(
         retain_deleted=retain_deleted,
         collect=collect,
         progress=progress,
+        hold_bytes=hold_bytes,
+        spill_dir=spill_dir,
     )
 
 
@@ -163,6 +170,8 @@ def run(
     threads: int | None = None,
     collect: bool = True,
     progress: Progress | None = None,
+    hold_bytes: int | None = None,
+    spill_dir: str | Path | None = None,
 ) -> RunResult:
     timings: dict[str, float] = {}
     t0 = time.perf_counter()
@@ -171,8 +180,13 @@ def run(
     report_progress = progress or (lambda share: None)
     outputs = [output] if isinstance(output, str | Path) else list(output or [])
     report_progress(0.0)
-    with ThreadPoolExecutor(max_workers=threads or default_threads(), thread_name_prefix="anonymizer") as pool:
-        state, held = _global_pass(src, plan, secrets, stats, retain_deleted, pool, report_progress)
+    if hold_bytes is None and src.chunk_rows:
+        hold_bytes = DEFAULT_BUDGET_BYTES  # a whole-table run holds everything in memory anyway
+    with (
+        ThreadPoolExecutor(max_workers=threads or default_threads(), thread_name_prefix="anonymizer") as pool,
+        HeldChunks(hold_bytes, spill_dir) as held,
+    ):
+        state = _global_pass(src, plan, secrets, stats, retain_deleted, pool, report_progress, held)
         timings["global_pass"] = time.perf_counter() - t0
         report_progress(0.5)
         t1 = time.perf_counter()
@@ -212,8 +226,7 @@ def run(
             return arr, found
 
         try:
-            while held:
-                batch = held.pop(0)  # let each chunk's raw values go once it is done
+            for batch in held.drain():  # each chunk's raw values go once it is done
                 n = batch.num_rows
                 keep = state.keep[offset : offset + n]
                 rows = np.flatnonzero(keep)
@@ -251,6 +264,8 @@ def run(
             write_pool.shutdown(wait=True)
     stats.order(plan.column_names)
     timings["row_pass"] = time.perf_counter() - t1
+    if held.spilled_bytes:
+        timings["spilled_mib"] = held.spilled_bytes / 2**20  # raw values that waited on disk, not in memory
     report = build_report(
         plan, state=state, stats=stats, before=before, after=after, leftovers=leftovers, timings=timings
     )
@@ -348,9 +363,10 @@ def _global_pass(
     retain_deleted: bool,
     pool: ThreadPoolExecutor,
     progress: Progress,
-) -> tuple[GlobalState, list[pa.Table]]:
+    held: HeldChunks,
+) -> GlobalState:
     """Read the source once: global columns are processed and coded here, the raw values of the other
-    output columns are returned chunk by chunk for the row pass."""
+    output columns go to ``held`` slice by slice for the row pass."""
     ds = plan.dataset
     gcols = _global_columns(plan)
     numeric_cols = {c.name for c in plan.columns if c.name in gcols and any(s.op == "microaggregate" for s in c.steps)}
@@ -367,7 +383,6 @@ def _global_pass(
     )
     before = Distributions(_dist_columns(plan), top_n=ds.get("top_n", 10))
     keep_parts, code_parts, num_parts, subj_parts = [], {c: [] for c in gcols}, {c: [] for c in numeric_cols}, []
-    held: list[pa.Table] = []
     offset = 0
 
     def global_cost(name: str) -> int:  # generalisations (addresses, dates) first: they take longest
@@ -420,7 +435,8 @@ def _global_pass(
             subj_parts.append(pd.util.hash_array(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)))
         # the row pass goes in slices, so writing one overlaps computing the next
         part = batch.select(held_cols)
-        held.extend(part.slice(start, ROW_PASS_ROWS) for start in range(0, max(n, 1), ROW_PASS_ROWS))
+        for start in range(0, max(n, 1), ROW_PASS_ROWS):
+            held.add(part.slice(start, ROW_PASS_ROWS))
         offset += n
         progress(None)
     keep = np.concatenate(keep_parts) if keep_parts else np.zeros(0, dtype=bool)
@@ -449,9 +465,9 @@ def _global_pass(
         before=before,
         subjects_hash=subjects,
     )
-    if not held:
-        held = [pa.table({c: pa.array([], pa.large_string()) for c in held_cols})]
-    return state, held
+    if not held.tables:
+        held.add(pa.table({c: pa.array([], pa.large_string()) for c in held_cols}))
+    return state
 
 
 def _prefetch(batches: Iterator[pa.Table]) -> Iterator[pa.Table]:

@@ -47,6 +47,7 @@ def start_worker(log) -> subprocess.Popen:
         "ANONYMIZER_JOB_LEASE_SECONDS": str(LEASE_SECONDS),
         "ANONYMIZER_HEARTBEAT_SECONDS": "0",
         "ANONYMIZER_CHUNK_ROWS": "5000",
+        "ANONYMIZER_HOLD_MB": "0",  # every raw value waits on disk: the kill also leaves a spill file behind
     }
     return subprocess.Popen(
         [

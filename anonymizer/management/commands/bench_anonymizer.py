@@ -36,6 +36,12 @@ class Command(BaseCommand):
         parser.add_argument("--repeat", type=int, default=1, help="全工程を繰り返す回数（最良の値を出す）")
         parser.add_argument("--pseudonyms", type=int, default=1_000_000, help="仮IDの速度を測る件数")
         parser.add_argument("--keep", default=None, help="生成したファイルと出力をこのフォルダに残す")
+        parser.add_argument(
+            "--hold-mb",
+            type=int,
+            default=None,
+            help="分割読込で二つの処理の間にメモリに置く量（MiB、既定 1024。超えた分はディスクに退避: 0 で全量）",
+        )
 
     def handle(self, *args, **opts):
         if opts["adult"]:
@@ -61,7 +67,12 @@ class Command(BaseCommand):
             runs = []
             for i in range(max(1, opts["repeat"])):
                 self._progress(f"全工程 {i + 1} 回目（子プロセス、chunk_rows={chunk}）…")
-                run = bench.bench_pipeline_child(source, chunk_rows=chunk, output=folder / "out" / "dataset.csv")
+                run = bench.bench_pipeline_child(
+                    source,
+                    chunk_rows=chunk,
+                    output=folder / "out" / "dataset.csv",
+                    hold_bytes=None if opts["hold_mb"] is None else opts["hold_mb"] << 20,
+                )
                 self._progress(
                     f"  {run['seconds']} 秒（CPU {run['cpu_seconds']} 秒、開始時の負荷 {run['load_average_before']}）、"
                     f"ピークメモリ {run['peak_memory_mb']} MiB"
