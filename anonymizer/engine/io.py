@@ -31,6 +31,14 @@ from .errors import InputError
 
 DEFAULT_CHUNK_ROWS = 1_000_000
 CSV_BLOCK_BYTES = 64 << 20
+# What a reader raises on a damaged or unreadable file (pyarrow.ArrowInvalid is a ValueError; its I/O
+# errors are OSError). Reported as InputError, never as a traceback.
+_READ_ERRORS = (pa.ArrowException, OSError, ValueError)
+
+
+def _unreadable(path: str | Path, kind: str) -> str:
+    hint = "区切り文字・文字コード・列の数を確認してください" if kind == "CSV" else "壊れているか、形式が異なります"
+    return f"{kind} ファイル {Path(path).name} を読み取れません（{hint}）"
 
 
 def detect_encoding(path: str | Path, sample_bytes: int = 1 << 20) -> str:
@@ -71,12 +79,15 @@ class TableSource:
             for start in range(0, tab.num_rows, step):
                 yield tab.slice(start, step)
         elif self.kind == "parquet":
-            pf = pq.ParquetFile(self.path)
-            if self.chunk_rows is None:
-                yield pf.read(columns=columns)
-                return
-            for batch in pf.iter_batches(batch_size=self.chunk_rows, columns=columns):
-                yield pa.Table.from_batches([batch])
+            try:
+                pf = pq.ParquetFile(self.path)
+                if self.chunk_rows is None:
+                    yield pf.read(columns=columns)
+                    return
+                for batch in pf.iter_batches(batch_size=self.chunk_rows, columns=columns):
+                    yield pa.Table.from_batches([batch])
+            except _READ_ERRORS:
+                raise InputError(_unreadable(self.path, "Parquet")) from None
         else:
             yield from self._csv_batches(columns)
 
@@ -103,6 +114,11 @@ class TableSource:
             else:
                 yield from self._polars_csv_chunks(columns)
                 return
+        yield from self._arrow_csv_batches(columns)
+
+    def _arrow_csv_batches(self, columns: list[str] | None, skip_rows: int = 0) -> Iterator[pa.Table]:
+        """The file through Arrow's reader (whole, or in chunks of ``chunk_rows`` records), without its
+        first ``skip_rows`` records; the Japanese InputError when Arrow cannot read it either."""
         read, parse, conv = self._csv_options(columns)
         try:
             if self.chunk_rows is None:
@@ -110,30 +126,47 @@ class TableSource:
                 return
             read.block_size = max(1 << 20, min(CSV_BLOCK_BYTES, self.chunk_rows * 200))
             with pv.open_csv(self.path, read_options=read, parse_options=parse, convert_options=conv) as rdr:
+                if not skip_rows:
+                    for batch in rdr:
+                        yield pa.Table.from_batches([batch])
+                    return
+                # resuming after rows another reader already gave: the rest in chunks of chunk_rows
+                pending: list[pa.RecordBatch] = []
+                pending_rows = 0
                 for batch in rdr:
-                    yield pa.Table.from_batches([batch])
-        except (pa.ArrowInvalid, UnicodeDecodeError):
-            raise InputError(
-                f"CSV ファイル {Path(self.path).name} を読み取れません（区切り文字・文字コード・"
-                "列の数を確認してください）"
-            ) from None
+                    if skip_rows >= batch.num_rows:
+                        skip_rows -= batch.num_rows
+                        continue
+                    batch, skip_rows = batch.slice(skip_rows), 0
+                    pending.append(batch)
+                    pending_rows += batch.num_rows
+                    while pending_rows >= self.chunk_rows:
+                        table = pa.Table.from_batches(pending)
+                        yield table.slice(0, self.chunk_rows)
+                        rest = table.slice(self.chunk_rows)
+                        pending, pending_rows = rest.to_batches(), rest.num_rows
+                if pending_rows:
+                    yield pa.Table.from_batches(pending)
+        except _READ_ERRORS:
+            raise InputError(_unreadable(self.path, "CSV")) from None
 
     def _polars_csv_chunks(self, columns: list[str] | None) -> Iterator[pa.Table]:
         """The file in chunks of ``chunk_rows`` records from polars' streaming reader (bounded memory,
-        quoted line breaks handled), with the same text columns as :meth:`_polars_csv`."""
+        quoted line breaks handled), with the same text columns as :meth:`_polars_csv`. When polars refuses
+        the file, Arrow's reader takes over after the records already given (as the whole-file reader
+        falls back to Arrow), and raises the Japanese error if it cannot read the file either."""
         wanted = columns if columns is not None else self.column_names
+        given = 0
         try:
             scan = pl.scan_csv(
                 self.path, infer_schema=False, separator=self.delimiter, empty_string_is_null=False, encoding="utf8"
             )
             for frame in scan.select(wanted).collect_batches(chunk_size=self.chunk_rows):
                 table = frame.to_arrow()
+                given += table.num_rows
                 yield table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names]))
-        except pl.exceptions.PolarsError:
-            raise InputError(
-                f"CSV ファイル {Path(self.path).name} を読み取れません（区切り文字・文字コード・"
-                "列の数を確認してください）"
-            ) from None
+        except (Exception, pl.exceptions.PanicException):
+            yield from self._arrow_csv_batches(columns, skip_rows=given)
 
     def _polars_csv(self, columns: list[str] | None) -> pa.Table | None:
         """The whole UTF-8 file with polars' reader (multi-threaded, quoted newlines handled), every column
@@ -149,10 +182,13 @@ class TableSource:
                 encoding="utf8",
                 raise_if_empty=False,
             )
-        except Exception:
+        except (Exception, pl.exceptions.PanicException):
             return None
-        if frame.columns != (columns if columns is not None else self.column_names):
-            frame = frame.select(columns if columns is not None else self.column_names)
+        wanted = columns if columns is not None else self.column_names
+        if frame.columns != wanted:
+            if not set(wanted) <= set(frame.columns):  # polars split the header otherwise: let Arrow read it
+                return None
+            frame = frame.select(wanted)
         table = frame.to_arrow()
         return table.cast(pa.schema([pa.field(n, pa.large_string()) for n in table.column_names]))
 
@@ -173,9 +209,14 @@ def open_source(
     path = Path(source)
     if not path.exists():
         raise InputError(f"入力ファイル {path.name} が見つかりません")
+    if not path.is_file() or not os.access(path, os.R_OK):
+        raise InputError(f"入力ファイル {path.name} を読み込めません（ファイルではないか、読み取りの権限がありません）")
     suffix = path.suffix.lower()
     if suffix == ".parquet":
-        names = pq.ParquetFile(path).schema_arrow.names
+        try:
+            names = pq.ParquetFile(path).schema_arrow.names
+        except _READ_ERRORS:
+            raise InputError(_unreadable(path, "Parquet")) from None
         return TableSource("parquet", list(names), path=path, chunk_rows=chunk_rows)
     if suffix in (".xlsx", ".xlsm", ".xls"):
         try:
@@ -187,11 +228,13 @@ def open_source(
         return TableSource("table", list(table.column_names), table=table, chunk_rows=chunk_rows)
     if suffix == ".tsv":
         delimiter = "\t"
-    encoding = encoding or detect_encoding(path)
     try:
+        encoding = encoding or detect_encoding(path)
         with open(path, encoding=encoding, newline="") as fh:
             header = next(csv.reader(fh, delimiter=delimiter))
-    except (UnicodeDecodeError, StopIteration, LookupError):
+    except OSError:
+        raise InputError(f"入力ファイル {path.name} を読み込めません") from None
+    except (UnicodeDecodeError, StopIteration, LookupError, csv.Error):
         raise InputError(f"CSV ファイル {path.name} の見出し行を読み取れません（文字コード: {encoding}）") from None
     if len(set(header)) != len(header):
         raise InputError(f"CSV ファイル {path.name} の見出しに同じ列名が複数あります")

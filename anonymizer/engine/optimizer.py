@@ -178,6 +178,18 @@ class _PrefixIds:
         return np.bincount(key, weights=w, minlength=space)[key]
 
 
+def _read_hierarchy(name: str, path: str | Path) -> dict[str, list[str]]:
+    """The hierarchy table of column ``name``; InputError (Japanese) when it cannot be read or is malformed."""
+    try:
+        return read_hierarchy(path)
+    except OSError:
+        raise InputError(f'列 "{name}" の階層表 {Path(path).name} を読み込めません') from None
+    except UnicodeDecodeError:
+        raise InputError(f'列 "{name}" の階層表 {Path(path).name} の文字コードが UTF-8 ではありません') from None
+    except ValueError as exc:
+        raise InputError(f'列 "{name}" の階層表 {Path(path).name} が不正です: {exc}') from None
+
+
 def optimize(
     table: pd.DataFrame | pa.Table,
     hierarchies: dict[str, dict[str, list[str]] | str | Path],
@@ -194,7 +206,7 @@ def optimize(
     if isinstance(table, pd.DataFrame):
         table = pa.Table.from_pandas(table, preserve_index=False)
     tables = {n: str(h) for n, h in hierarchies.items() if isinstance(h, str | Path)}
-    hier = {n: (read_hierarchy(h) if isinstance(h, str | Path) else h) for n, h in hierarchies.items()}
+    hier = {n: (_read_hierarchy(n, h) if isinstance(h, str | Path) else h) for n, h in hierarchies.items()}
     missing = [n for n in hier if n not in table.column_names]
     if missing:
         raise InputError("最適化の準識別子が入力にありません: " + "、".join(missing))

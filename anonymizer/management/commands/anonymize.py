@@ -4,13 +4,19 @@ A thin wrapper over :func:`anonymizer.engine.anonymize_file`. Writes ``DIR/datas
 ``DIR/manifest.json`` and ``DIR/report.json``; ``--report-only`` is the dry run (report and verdict, no
 dataset). Fresh processing secrets are generated for every run unless ``--secrets FILE`` is given; the
 secret record (keys, seed, optional ID maps: 加工方法等情報) is written only to ``--secrets-out FILE``, which
-must lie outside DIR, never beside the dataset. Errors are Japanese messages with a non-zero exit.
+must lie outside DIR, never beside the dataset.
+
+Exit status: 0 when the output meets the processing standards; 1 when it does not (the report is still
+written, the dataset only with ``--allow-noncompliant``); 1 with a Japanese message and nothing written on
+bad input. The run is staged in a hidden folder and moved into DIR only when it has finished.
 """
 
 from __future__ import annotations
 
 import json
 import os
+import shutil
+import tempfile
 from pathlib import Path
 
 from django.core.management.base import BaseCommand, CommandError
@@ -18,7 +24,7 @@ from django.core.management.base import BaseCommand, CommandError
 from anonymizer.engine import EngineError, ProcessingSecrets, anonymize_file, load_plan
 from anonymizer.engine.io import atomic_path
 
-from ._common import engine_message, sniff_delimiter
+from ._common import engine_message, existing_folder, sniff_delimiter, unexpected_failure
 
 
 def _inside(path: Path, folder: Path) -> bool:
@@ -51,6 +57,11 @@ class Command(BaseCommand):
         parser.add_argument("--input", required=True, help="入力ファイル (CSV / TSV / Excel / Parquet)")
         parser.add_argument("--output", required=True, help="出力フォルダ")
         parser.add_argument("--report-only", action="store_true", help="試行: 報告と判定だけを出力する")
+        parser.add_argument(
+            "--allow-noncompliant",
+            action="store_true",
+            help="加工の基準を満たさない場合もデータセットを書き出す（検証用。終了コードは 1）",
+        )
         parser.add_argument("--secrets", help="処理用の秘密情報 (JSON)。省略時は新しく生成する")
         parser.add_argument("--secrets-out", help="秘密情報の記録 (加工方法等情報) の書き出し先。出力フォルダの外")
         parser.add_argument("--format", choices=["csv", "parquet"], default="csv")
@@ -68,23 +79,39 @@ class Command(BaseCommand):
             )
         if opts["chunk_rows"] is not None and opts["chunk_rows"] < 1:
             raise CommandError("--chunk-rows は 1 以上にしてください")
+        if out_dir.exists() and not out_dir.is_dir():
+            raise CommandError(f"--output の {out_dir.name} はフォルダではありません（同じ名前のファイルがあります）")
+        staging_parent = existing_folder(out_dir, "--output")
+        if secrets_out is not None:
+            if secrets_out.is_dir():
+                raise CommandError(f"--secrets-out の {secrets_out.name} はフォルダです。ファイル名を指定してください")
+            existing_folder(secrets_out.parent, "--secrets-out")
         try:
             plan = load_plan(opts["plan"])
         except EngineError as exc:
             raise CommandError(engine_message(exc)) from None
-        if opts.get("secrets"):
-            secrets = load_secrets(opts["secrets"])
-        else:
-            names = tuple(
-                dict.fromkeys(
-                    s.get("key", "pseudonym") for c in plan.columns for s in c.steps if s.op == "pseudonymize"
-                )
-            ) or ("pseudonym",)
-            secrets = ProcessingSecrets.generate(names)
-        report_only = opts["report_only"]
-        target = None if report_only else out_dir / f"dataset.{opts['format']}"
+        secrets = load_secrets(opts["secrets"]) if opts.get("secrets") else self._fresh_secrets(plan)
+        staging = Path(tempfile.mkdtemp(prefix=".anonymize-", dir=staging_parent))
         try:
-            result = anonymize_file(
+            result = self._run(plan, secrets, staging, opts)
+            self._deliver(result, staging, out_dir, secrets_out, opts)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)
+        compliant = self._summary(result.report, out_dir, opts, secrets_out)
+        if not compliant:
+            raise CommandError("加工の基準を満たしていません（理由は上記のとおり）", returncode=1)
+
+    @staticmethod
+    def _fresh_secrets(plan) -> ProcessingSecrets:
+        names = tuple(
+            dict.fromkeys(s.get("key", "pseudonym") for c in plan.columns for s in c.steps if s.op == "pseudonymize")
+        ) or ("pseudonym",)
+        return ProcessingSecrets.generate(names)
+
+    def _run(self, plan, secrets: ProcessingSecrets, staging: Path, opts):
+        target = None if opts["report_only"] else staging / f"dataset.{opts['format']}"
+        try:
+            return anonymize_file(
                 opts["input"],
                 plan,
                 secrets,
@@ -97,17 +124,32 @@ class Command(BaseCommand):
             )
         except EngineError as exc:
             raise CommandError(engine_message(exc)) from None
-        out_dir.mkdir(parents=True, exist_ok=True)
-        with atomic_path(out_dir / "report.json") as tmp:
-            tmp.write_text(json.dumps(result.report, ensure_ascii=False, indent=2), encoding="utf-8")
-        if secrets_out is not None:
-            with atomic_path(secrets_out) as tmp:
-                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-                with os.fdopen(fd, "wb") as fh:
-                    fh.write(result.secret_record.to_json())
-        self._summary(result.report, out_dir, report_only, secrets_out)
+        except Exception:
+            if opts.get("traceback"):
+                raise
+            raise unexpected_failure() from None
 
-    def _summary(self, report, out_dir: Path, report_only: bool, secrets_out: Path | None) -> None:
+    def _deliver(self, result, staging: Path, out_dir: Path, secrets_out: Path | None, opts) -> None:
+        """Move the finished files into ``out_dir``: the report always; the dataset and its manifest only
+        when the output meets the standards or ``--allow-noncompliant`` asks for them anyway."""
+        (staging / "report.json").write_text(json.dumps(result.report, ensure_ascii=False, indent=2), encoding="utf-8")
+        names = ["report.json"]
+        if not opts["report_only"] and (result.report["compliance"]["compliant"] or opts["allow_noncompliant"]):
+            names += [f"dataset.{opts['format']}", "manifest.json"]
+        try:
+            if secrets_out is not None:
+                with atomic_path(secrets_out) as tmp:
+                    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                    with os.fdopen(fd, "wb") as fh:
+                        fh.write(result.secret_record.to_json())
+            out_dir.mkdir(parents=True, exist_ok=True)
+            for name in names:
+                os.replace(staging / name, out_dir / name)
+        except OSError:
+            message = f"出力フォルダ {out_dir.name} に書き出せません（権限と空き容量を確認してください）"
+            raise CommandError(message) from None
+
+    def _summary(self, report, out_dir: Path, opts, secrets_out: Path | None) -> bool:
         rows = report["rows"]
         verdict = report["compliance"]
         self.stdout.write(f"入力 {rows['source']} 行 → 出力 {rows['output']} 行（削除 {rows['suppressed']} 行）")
@@ -120,7 +162,15 @@ class Command(BaseCommand):
             self.stdout.write(self.style.WARNING("判定: 加工基準を満たしていません"))
             for reason in verdict["reasons"]:
                 self.stdout.write(f"  - {reason}")
-        what = "報告" if report_only else "データセット・マニフェスト・報告"
-        self.stdout.write(f"{what}を {out_dir} に書き出しました")
+        if opts["report_only"]:
+            self.stdout.write(f"報告を {out_dir} に書き出しました")
+        elif verdict["compliant"] or opts["allow_noncompliant"]:
+            self.stdout.write(f"データセット・マニフェスト・報告を {out_dir} に書き出しました")
+        else:
+            self.stdout.write(
+                f"報告だけを {out_dir} に書き出しました（データセットは書き出していません。"
+                "検証のために書き出すには --allow-noncompliant を指定してください）"
+            )
         if secrets_out is not None:
             self.stdout.write(f"秘密情報の記録を {secrets_out} に書き出しました（暗号化して保管してください）")
+        return bool(verdict["compliant"])

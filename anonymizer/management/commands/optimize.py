@@ -17,8 +17,9 @@ import yaml
 from django.core.management.base import BaseCommand, CommandError
 
 from anonymizer.engine import EngineError, open_source, optimize
+from anonymizer.engine.io import atomic_path
 
-from ._common import engine_message, sniff_delimiter
+from ._common import engine_message, existing_folder, sniff_delimiter, unexpected_failure
 
 
 class Command(BaseCommand):
@@ -41,6 +42,11 @@ class Command(BaseCommand):
             raise CommandError("--k は 2 以上にしてください")
         if not 0 <= opts["max_suppression"] <= 1:
             raise CommandError("--max-suppression は 0 以上 1 以下にしてください")
+        plan_out = Path(opts["plan_out"]) if opts.get("plan_out") else None
+        if plan_out is not None:
+            if plan_out.is_dir():
+                raise CommandError(f"--plan-out の {plan_out.name} はフォルダです。ファイル名を指定してください")
+            existing_folder(plan_out.parent, "--plan-out")
         hier: dict[str, Path] = {}
         for item in opts["hierarchy"]:
             col, sep, path = item.partition("=")
@@ -69,6 +75,12 @@ class Command(BaseCommand):
             )
         except EngineError as exc:
             raise CommandError(engine_message(exc)) from None
+        except CommandError:
+            raise
+        except Exception:
+            if opts.get("traceback"):
+                raise
+            raise unexpected_failure() from None
         if not result.found:
             raise CommandError(
                 f"削除率 {opts['max_suppression']:.1%} 以内で k = {opts['k']} を満たす一般化が"
@@ -96,8 +108,13 @@ class Command(BaseCommand):
             if opts["format"] == "json"
             else yaml.safe_dump(plan, allow_unicode=True, sort_keys=False)
         )
-        if opts.get("plan_out"):
-            Path(opts["plan_out"]).write_text(text, encoding="utf-8")
+        if plan_out is not None:
+            try:
+                with atomic_path(plan_out) as tmp:
+                    tmp.write_text(text, encoding="utf-8")
+            except OSError:
+                message = f"処理計画を {plan_out} に書き出せません（権限と空き容量を確認してください）"
+                raise CommandError(message) from None
         self.stdout.write(text)
         self.stderr.write(
             f"情報損失 (Loss) {result.loss:.4f}、削除レコード {result.suppressed_records} 件"
