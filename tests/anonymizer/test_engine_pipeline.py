@@ -145,3 +145,152 @@ def test_local_suppression_adult_reaches_k(arx_dir):
     assert cells > 0
     stats = class_stats(cols, 5)
     assert stats.records_below_k == left
+
+
+# --- each operation's effect on the output, through anonymize() (seed 002 3-2-4, 3-2-5) --------------------
+
+
+def _plan(columns, **dataset):
+    return load_plan({"plan_version": 1, "unlisted_columns": "drop", "columns": columns, "dataset": dataset})
+
+
+def test_pipeline_top_and_bottom_coding_replace_the_extremes(secrets):
+    frame = pd.DataFrame({"年齢": ["116", "45", "3", "90", "89"], "身長": ["170", "132", "150", "95", "149"]})
+    plan = _plan(
+        [
+            {
+                "name": "年齢",
+                "role": "attribute",
+                "type": "integer",
+                "steps": [{"op": "top_code", "threshold": 90}, {"op": "bottom_code", "threshold": 5}],
+            },
+            {
+                "name": "身長",
+                "role": "attribute",
+                "type": "integer",
+                "steps": [{"op": "top_code", "threshold": 150, "unit": "cm"}],
+            },
+        ]
+    )
+
+    out = anonymize(frame, plan, secrets).table
+
+    assert out["年齢"].tolist() == ["90以上", "45", "5以下", "90以上", "89"]  # 事例2: 116歳 → 90以上
+    assert out["身長"].tolist() == ["150cm以上", "132", "150cm以上", "95", "149"]  # 事例3: 170cm → 150cm以上
+
+
+def test_pipeline_pseudonyms_are_keyed_hmac_not_a_plain_hash(secrets):
+    import hashlib
+    import hmac
+
+    ids = ["J001", "J002", "J001"]
+    plan = _plan([{"name": "受給者番号", "role": "linking_code", "steps": [{"op": "pseudonymize"}]}])
+
+    out = anonymize(pd.DataFrame({"受給者番号": ids}), plan, secrets).table["受給者番号"].tolist()
+    other = (
+        anonymize(pd.DataFrame({"受給者番号": ids}), plan, ProcessingSecrets({"pseudonym": b"another key 1234"}, 1))
+        .table["受給者番号"]
+        .tolist()
+    )
+
+    key = secrets.keys["pseudonym"]
+    assert out == [hmac.new(key, i.encode(), hashlib.sha256).hexdigest()[:24] for i in ids]
+    assert out[0] != hashlib.sha256(b"J001").hexdigest()[:24]
+    assert set(out).isdisjoint(other)  # two recipients' IDs cannot be joined
+
+
+def test_pipeline_swap_exchanges_values_between_records_and_keeps_their_counts(admin_table, secrets):
+    plan = _plan([{"name": "職業", "role": "attribute", "steps": [{"op": "swap", "rate": 0.3}]}])
+    before = admin_table.column("職業").to_pylist()
+
+    after = anonymize(admin_table, plan, secrets).table["職業"].tolist()
+
+    changed = sum(a != b for a, b in zip(before, after, strict=True)) / len(before)
+    assert pd.Series(after).value_counts().to_dict() == pd.Series(before).value_counts().to_dict()
+    assert 0.15 < changed <= 0.3
+
+
+def test_pipeline_suppress_cells_blanks_the_matching_cells_only(admin_table, secrets):
+    plan = _plan([{"name": "疾病", "role": "sensitive", "steps": [{"op": "suppress_cells", "values": ["うつ病"]}]}])
+    before = admin_table.column("疾病").to_pylist()
+
+    result = anonymize(admin_table, plan, secrets)
+
+    after = result.table["疾病"].tolist()
+    hits = before.count("うつ病")
+    assert hits > 0
+    assert after.count("*") == hits and "うつ病" not in after
+    assert [a for a, b in zip(after, before, strict=True) if b != "うつ病"] == [b for b in before if b != "うつ病"]
+    assert result.report["cells_suppressed"]["疾病"] == hits
+
+
+def test_pipeline_noise_moves_most_values_a_little_within_the_bounds(admin_table, secrets):
+    plan = _plan(
+        [
+            {
+                "name": "点数",
+                "role": "attribute",
+                "type": "integer",
+                "steps": [{"op": "noise", "distribution": "normal", "scale": 2, "clip_min": 0, "clip_max": 100}],
+            }
+        ]
+    )
+    before = pd.to_numeric(pd.Series(admin_table.column("点数").to_pylist()))
+
+    after = pd.to_numeric(anonymize(admin_table, plan, secrets).table["点数"])
+
+    moved = (after != before).mean()
+    assert after.between(0, 100).all() and (after == after.round()).all()
+    assert moved > 0.5
+    assert 0.5 < (after - before).abs().mean() < 3
+
+
+def test_pipeline_filter_and_record_suppression_select_the_records(admin_table, secrets):
+    plan = _plan(
+        [
+            {"name": "性別", "role": "attribute", "steps": [{"op": "keep"}]},
+            {"name": "職業", "role": "attribute", "steps": [{"op": "keep"}]},
+        ],
+        filter=[{"column": "性別", "values": ["女"]}],
+        record_suppression=[{"column": "職業", "values": ["学生"]}],
+    )
+    frame = admin_table.to_pandas()
+    expected = int(((frame["性別"] == "女") & (frame["職業"] != "学生")).sum())
+
+    result = anonymize(admin_table, plan, secrets)
+
+    out = result.table
+    assert len(out) == expected == result.report["rows"]["output"]
+    assert set(out["性別"]) == {"女"}
+    assert "学生" not in set(out["職業"])
+    assert result.report["rows"]["subset"] == expected
+
+
+def test_pipeline_cell_method_suppresses_qi_cells_and_reaches_k_with_fewer_records_removed(
+    admin_table, bench_plan, secrets
+):
+    bench_plan["dataset"]["k_anonymity"]["quasi_identifiers"] = [*QIS, "職業"]
+    by_record = anonymize(admin_table, load_plan(bench_plan), secrets)
+    bench_plan["dataset"]["k_anonymity"]["method"] = "cell"
+
+    by_cell = anonymize(admin_table, load_plan(bench_plan), secrets)
+
+    qis = [*QIS, "職業"]
+    starred = int((by_cell.table[qis] == "*").sum().sum())
+    # a few starred cells go with the records still below k after the local suppression
+    assert 0 < starred <= by_cell.report["privacy"]["qi_cells_suppressed"]
+    assert anonymity.k_anonymity(by_cell.table, qis) >= 5
+    assert by_cell.report["rows"]["suppressed"] < by_record.report["rows"]["suppressed"]
+
+
+def test_chunked_csv_that_polars_refuses_is_read_by_arrow_like_the_whole_file(tmp_path, secrets):
+    lines = ["氏名,備考"] + [f"名{i},メモ{i}" for i in range(50)] + ['名X,引用符"の途中'] + ["名Y,最後"]
+    path = tmp_path / "odd.csv"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    plan = _plan([{"name": "備考", "role": "attribute", "steps": [{"op": "keep"}]}])
+
+    whole = anonymize_file(path, plan, secrets).table
+    chunked = anonymize_file(path, plan, secrets, chunk_rows=7).table
+
+    assert whole["備考"].tolist()[-2:] == ['引用符"の途中', "最後"]
+    pd.testing.assert_frame_equal(whole, chunked)
