@@ -3,7 +3,8 @@
 Only the managers of the entry's organization (object permission accounts.manage_files, or the
 global grant) may store, read or destroy them (seed 004 第5条・第14条); every access is recorded
 (第12条) and the data is encrypted at rest with a data key per file (第18条). Destruction is a
-crypto-erase: the wrapped key and the stored file are removed (第10条).
+crypto-erase: the wrapped key and the stored file are removed (第10条). Master-key rotation re-wraps the
+data keys through portal.key_rotation (SourceFile is registered in FilesRegistryConfig.ready).
 """
 
 import hashlib
@@ -81,19 +82,6 @@ def source_file_destroy(*, source: SourceFile, actor) -> SourceFile:
         path = _path(locked.stored_name)
         transaction.on_commit(lambda: path.unlink(missing_ok=True))
     return locked
-
-
-@transaction.atomic
-def source_files_rewrap() -> int:
-    """Re-wrap every data key not wrapped by the current master key (key rotation); returns the count."""
-    current = crypto.current_key_id()
-    count = 0
-    for source in SourceFile.objects.select_for_update().exclude(key_id=current).filter(wrapped_key__isnull=False):
-        wrapped = crypto.rewrap(crypto.WrappedKey(source.key_id, bytes(source.wrapped_key)), context=source.key_context)
-        source.key_id, source.wrapped_key = wrapped.key_id, wrapped.blob
-        source.save(update_fields=["key_id", "wrapped_key"])
-        count += 1
-    return count
 
 
 def source_file_read_for_processing(*, source: SourceFile, purpose: str) -> Iterator[bytes]:

@@ -40,6 +40,9 @@ DATA_DIR.mkdir(parents=True, exist_ok=True)
 # Encrypted backup sets (seed 004 第19条 分散保管; docs/backup.md): another disk or a mount of another
 # server, never inside DATA_DIR (the backup command refuses that).
 PORTAL_BACKUP_DIR = env_path("PORTAL_BACKUP_DIR", BASE_DIR / "backups")
+# Days a backup set is kept; `prune_backups` deletes older sets, and the 消去証明 names the day by which
+# copies of disposed data are gone from the backups (seed 004 第10条・第19条; docs/backup.md).
+PORTAL_BACKUP_RETENTION_DAYS = env_int("PORTAL_BACKUP_RETENTION_DAYS", 90, minimum=1)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -160,7 +163,8 @@ MEDIA_ROOT = PROTECTED_MEDIA_ROOT  # nothing uploaded is ever served by the web 
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 # Master keys that wrap each file's data key (seed 004 第18条; portal/crypto.py): "id:base64,id:base64",
-# the first one current; older ones stay until `rotate_master_key` has re-wrapped every data key.
+# the first one current; older ones stay until `rotate_master_key` has re-wrapped every data key and the
+# backup sets they wrapped have expired (retiring a key crypto-erases those sets; docs/backup.md).
 _DEBUG_MASTER_KEYS = "debug:" + base64.b64encode(hashlib.sha256(b"debug-only-master-key").digest()).decode()
 PORTAL_MASTER_KEYS = (
     env_parsed("PORTAL_MASTER_KEYS", parse_master_keys, _DEBUG_MASTER_KEYS)

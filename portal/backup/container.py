@@ -201,6 +201,22 @@ def backup_open(path: Path) -> BackupSet:
     return BackupSet(path=path, manifest=manifest, data_key=data_key)
 
 
+def header_peek(path: Path) -> dict | None:
+    """The header of a backup set as written ({backup_id, key_id, …}), without unwrapping or checking
+    anything: for listing and pruning only, never for trusting the content. None when unreadable."""
+    try:
+        with open(path, "rb") as file:
+            start = file.read(len(MAGIC) + _HEADER_LENGTH.size)
+            if len(start) < len(MAGIC) + _HEADER_LENGTH.size or start[: len(MAGIC)] != MAGIC:
+                return None
+            (header_length,) = _HEADER_LENGTH.unpack(start[len(MAGIC) :])
+            if header_length > _MAX_HEADER:
+                return None
+            return _json(file.read(header_length), "")
+    except (OSError, BackupError):
+        return None
+
+
 def _json(data: bytes, message: str) -> dict:
     try:
         value = json.loads(data)

@@ -15,6 +15,7 @@ from django.utils import timezone
 
 from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
+from portal.backup.retention import backup_copies_deleted_by, backup_retention_days
 from portal.disposal.enums import DisposalMethod
 from portal.disposal.models import DisposalCertificate
 from portal.jdates import fiscal_year, fiscal_year_label
@@ -156,6 +157,16 @@ def disposal_certify(
 def certificate_context(certificate: DisposalCertificate) -> dict:
     """The context of pdf/disposal_certificate.html (plain values, see the template's comment)."""
     report = certificate.contractor_report
+    # seed 004 第10条: a crypto-erased object was in the portal's encrypted storage, so backup sets taken
+    # before the disposal still hold an encrypted copy until they expire; the certificate says until when.
+    backups = (
+        {
+            "retention_days": backup_retention_days(),
+            "deleted_by": backup_copies_deleted_by(certificate.disposed_at),
+        }
+        if certificate.method == DisposalMethod.CRYPTO_ERASE
+        else None
+    )
     return {
         "document_number": certificate.certificate_number,
         "document_date": timezone.localdate(certificate.disposed_at),
@@ -177,6 +188,7 @@ def certificate_context(certificate: DisposalCertificate) -> dict:
             if report
             else None
         ),
+        "backups": backups,
     }
 
 

@@ -137,6 +137,27 @@ def test_other_methods_need_no_key(protection_manager):
     assert "マスター鍵" not in pdf_text(certificate.pdf.read())
 
 
+def test_a_crypto_erase_certificate_says_until_when_backups_may_hold_a_copy(protection_manager, monkeypatch, settings):
+    settings.PORTAL_BACKUP_RETENTION_DAYS = 90
+    disposed = datetime.datetime(2026, 11, 23, 23, 30, tzinfo=zoneinfo.ZoneInfo("Asia/Tokyo"))
+    monkeypatch.setattr("portal.disposal.services.timezone.now", lambda: disposed)
+
+    text = pdf_text(_certify(protection_manager).pdf.read())
+
+    # seed 004 第10条 / docs/backup.md: sets taken before 23 Nov expire 90 days on; the daily prune takes a day.
+    assert "バックアップに残る複製" in text
+    assert "消去前に作成したバックアップには、この情報が暗号化された状態" in text  # pdftotext may break the line
+    assert "保存期間（90日）を過ぎたものから削除し、この情報を含むものは令和9年2月22日までに" in text
+    assert "令和9年2月22日までにすべて削除されます。" in text
+
+
+@pytest.mark.parametrize("method", [DisposalMethod.MEDIA_DESTRUCTION, DisposalMethod.CONTRACTOR_DELETION])
+def test_a_disposal_outside_the_portals_storage_says_nothing_of_backups(protection_manager, method):
+    text = pdf_text(_certify(protection_manager, method=method, key_id="").pdf.read())
+
+    assert "バックアップ" not in text
+
+
 @pytest.mark.parametrize("actor", [None, "anonymous"])
 def test_only_a_signed_in_user_certifies(actor):
     from django.contrib.auth.models import AnonymousUser

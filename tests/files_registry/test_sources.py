@@ -11,9 +11,10 @@ from django.core.files.base import ContentFile
 from django.core.management import call_command
 
 from files_registry.models import SourceFile
-from files_registry.sources import source_file_destroy, source_file_read, source_file_store, source_files_rewrap
+from files_registry.sources import source_file_destroy, source_file_read, source_file_store
 from portal import crypto
 from portal.audit.models import AccessRecord
+from portal.key_rotation import master_keys_rewrap
 from portal.uploads import protected_storage
 from tests.factories.registry import RegisterEntryFactory
 
@@ -111,16 +112,24 @@ def test_destruction_is_a_crypto_erase(entry, protection_manager):
 
 def test_rotating_the_master_key_rewraps_and_keeps_files_readable(entry, protection_manager, settings, capsys):
     source = _store(entry, protection_manager)
+    stored = _stored_bytes(source)
     old = dict(settings.PORTAL_MASTER_KEYS)
     settings.PORTAL_MASTER_KEYS = {"new": base64.b64decode(base64.b64encode(os.urandom(32))), **old}
 
     call_command("rotate_master_key")
 
     source.refresh_from_db()
-    assert source.key_id == "new" and "1件" in capsys.readouterr().out
-    assert source_files_rewrap() == 0
+    assert source.key_id == "new"
+    assert "個人情報ファイルの原データ: 包み直し 1件、既に現在の鍵 0件" in capsys.readouterr().out
+    assert [result.rewrapped for result in master_keys_rewrap()] == [0, 0, 0]
+    assert _stored_bytes(source) == stored  # the data key was re-wrapped; the file was not touched
     settings.PORTAL_MASTER_KEYS = {"new": settings.PORTAL_MASTER_KEYS["new"]}  # the old key retired
     assert b"".join(source_file_read(source=source, actor=protection_manager)) == CONTENT
+    record = AccessRecord.objects.get(action="change", object_type="files_registry.sourcefile")
+    assert (record.actor_username, record.detail) == (
+        "(rotate_master_key)",
+        {"count": 1, "from_key_ids": "test", "to_key_id": "new"},
+    )
 
 
 def test_bad_master_key_settings_are_refused():
