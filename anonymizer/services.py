@@ -25,12 +25,12 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Q
-from django.template.loader import render_to_string
 from django.utils import timezone
 
 from anonymizer import engine
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetFile, DatasetJob, DryRun, ProcessingSecret
+from anonymizer.outputs import NotDeliverable, manifest_summary, outputs_seal
 from anonymizer.plans import PlanUnavailable, plan_for_request
 from anonymizer.workflow import transition
 from files_registry.models import AnonymizedDatasetSummary, AnonymizedDatasetSummaryItem, SourceFile
@@ -371,7 +371,7 @@ def dataset_job_execute(*, contract_id: int) -> DatasetJob | None:
                 raise _NotCompliant(report)
             heartbeat.beat(96)
             dataset_id = uuid.uuid4()
-            files = _seal_outputs(job, out, report, dataset_id, written)
+            files = outputs_seal(job, out, report, dataset_id, written)
             secret = _seal_secret(result.secret_record, dataset_id, written)
         heartbeat.beat(99)
         return _publish(claim, dataset_id, report, files, secret)
@@ -386,6 +386,9 @@ def dataset_job_execute(*, contract_id: int) -> DatasetJob | None:
         return _end_attempt(
             claim, JobStatus.FAILED, f"作成した情報が加工の基準を満たさないため、提供しません。{reasons}", exc.report
         )
+    except NotDeliverable as exc:
+        _remove(written)
+        return _end_attempt(claim, JobStatus.FAILED, exc.message)
     except (AnonymizerError, engine.EngineError) as exc:
         _remove(written)
         return _end_attempt(claim, JobStatus.FAILED, " ".join(getattr(exc, "messages", None) or [str(exc)]))
@@ -430,54 +433,6 @@ def _remove(paths: list[Path]) -> None:
         path.unlink(missing_ok=True)
 
 
-def _label_text(job: DatasetJob, report: dict) -> str:
-    context = {"job": job, "contract": job.contract, "report": report, "AGENCY_NAME": settings.AGENCY_NAME}
-    return render_to_string("anonymizer/label.txt", context)
-
-
-def _seal_outputs(job: DatasetJob, out: Path, report: dict, dataset_id: uuid.UUID, written: list[Path]) -> list:
-    """Encrypt every output file under its own data key (第18条); returns unsaved DatasetFile rows."""
-    manifest = json.loads((out / "manifest.json").read_text(encoding="utf-8"))
-    (out / "report.json").write_text(json.dumps(report, ensure_ascii=False, indent=2), encoding="utf-8")
-    (out / "label.txt").write_text(_label_text(job, report), encoding="utf-8-sig")
-    rows = {entry["file"]: entry["rows"] for entry in manifest["files"]}
-    plan = [
-        (DatasetFileKind.CSV, "dataset.csv"),
-        (DatasetFileKind.PARQUET, "dataset.parquet"),
-        (DatasetFileKind.MANIFEST, "manifest.json"),
-        (DatasetFileKind.REPORT, "report.json"),
-        (DatasetFileKind.LABEL, "label.txt"),
-    ]
-    files = []
-    for kind, name in plan:
-        source = out / name
-        record = DatasetFile(kind=kind, name=name, rows=rows.get(name), size=source.stat().st_size)
-        record.stored_name = f"anonymizer/datasets/{dataset_id.hex}/{record.public_id.hex}.enc"
-        data_key = crypto.new_data_key()
-        wrapped = crypto.wrap(data_key, context=record.key_context)
-        target = _stored(record.stored_name)
-        written.append(target)
-        digest = _encrypt_hashing(source, target, data_key)
-        record.sha256, record.key_id, record.wrapped_key = digest, wrapped.key_id, wrapped.blob
-        files.append(record)
-        source.unlink()
-    return files
-
-
-def _encrypt_hashing(source: Path, target: Path, data_key: bytes) -> str:
-    import hashlib
-
-    digest = hashlib.sha256()
-
-    def chunks():
-        for block in crypto.file_chunks(source):
-            digest.update(block)
-            yield block
-
-    crypto.encrypt_to_file(chunks(), target, data_key)
-    return digest.hexdigest()
-
-
 def _seal_secret(record: engine.SecretRecord, dataset_id: uuid.UUID, written: list[Path]) -> ProcessingSecret:
     """The processing secrets, encrypted under their own key in the vault folder, apart from the dataset."""
     secret = ProcessingSecret(plan_digest=record.plan_digest)
@@ -513,7 +468,7 @@ def _publish(claim: Claim, dataset_id, report: dict, files: list, secret: Proces
                 rows=report["rows"]["output"],
                 subject_count=report["data_subjects"]["count"],
                 plan_digest=report["plan"]["digest"],
-                manifest=_manifest_summary(files, report),
+                manifest=manifest_summary(files, report),
             )
             for record in files:
                 record.dataset = dataset
@@ -545,15 +500,6 @@ def _publish(claim: Claim, dataset_id, report: dict, files: list, secret: Proces
     except JobCancelled:
         _remove(written)
         return _end_attempt(claim, JobStatus.CANCELLED, "担当者の指示による中止")
-
-
-def _manifest_summary(files: list, report: dict) -> dict:
-    return {
-        "label": report.get("label"),
-        "plan_digest": report["plan"]["digest"],
-        "rows": report["rows"]["output"],
-        "files": [{"name": f.name, "sha256": f.sha256, "bytes": f.size, "rows": f.rows} for f in files],
-    }
 
 
 def _publish_summary(dataset: AnonymizedDataset, plan: dict, report: dict) -> AnonymizedDatasetSummary:

@@ -337,3 +337,45 @@ def _subject_fails(plan: Plan, report: dict[str, Any]) -> list[str]:
     if d["source_count"] is not None and d["count"] > d["source_count"]:
         out.append(f"本人の数 {d['count']} 人が個人情報ファイルの本人の数 {d['source_count']} 人を超えています")
     return out
+
+
+# The privacy measures of the output that the recipient may see (no measure of the source).
+_RECIPIENT_PRIVACY = ("quasi_identifiers", "k_target", "k", "classes", "sensitive", "l_target", "l")
+
+
+def recipient_report(report: dict[str, Any], *, descriptions: dict[str, str] | None = None) -> dict[str, Any]:
+    """The version of ``report`` delivered with a dataset (seed 002 3-3: what was removed and how is the
+    agency's 加工方法等情報, kept from the recipient).
+
+    After-state only: the label, the plan digest, the output's rows, items, 本人の数, k / l of the output, the
+    verdict and the output's value distributions. Left out: every measure of the source (``before``
+    distributions, ``privacy.before``, source, sampled and suppressed rows, deleted identifiers), the
+    processing parameters, the dropped items and the timings. ``descriptions`` (item → published
+    description of its processing, 法117) is added per item. The staff keep the full report.
+    """
+    privacy = report.get("privacy") or {}
+    compliance = report.get("compliance") or {}
+    items = list((report.get("items") or {}).get("output", []))
+    columns = report.get("columns") or {}
+    return {
+        "report_version": report.get("report_version"),
+        "label": report.get("label"),
+        "plan": {"digest": (report.get("plan") or {}).get("digest")},
+        "rows": {"output": (report.get("rows") or {}).get("output")},
+        "data_subjects": {"count": (report.get("data_subjects") or {}).get("count")},
+        "columns": {
+            name: {
+                "role_label": (columns.get(name) or {}).get("role_label"),
+                "processing": (descriptions or {}).get(name, ""),
+            }
+            for name in items
+        },
+        "privacy": {key: privacy[key] for key in _RECIPIENT_PRIVACY if key in privacy},
+        "compliance": {
+            "compliant": compliance.get("compliant"),
+            "standards": [name for name, result in (compliance.get("standards") or {}).items() if result["passed"]],
+        },
+        "distributions": {
+            name: {"after": summary["after"]} for name, summary in (report.get("distributions") or {}).items()
+        },
+    }

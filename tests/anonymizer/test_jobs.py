@@ -283,3 +283,262 @@ def test_an_attempt_that_lost_its_lease_cannot_fail_the_job_of_the_next(contract
     job = DatasetJob.objects.get(pk=first.job.pk)
     assert ended is None
     assert (job.status, job.attempts, job.failure) == (JobStatus.RUNNING, 2, "")
+
+
+# --- the seed's examples in the delivered dataset (seed 002 3-2-1 … 3-2-4) ------------------------------------
+
+
+def seed_source_csv() -> bytes:
+    """The factory's synthetic file with an age column and the seed's examples in one class of 12 records
+    that k-anonymity keeps whole: row 0 is 116 years old (事例2), row 1 a child of 170 cm (事例3), rows 2–3
+    have a very rare disease (事例1 of 3-2-4), and every 備考 of kind 1 holds a My Number."""
+    import numpy as np
+
+    from anonymizer.engine.bench import generate_admin_table
+
+    frame = generate_admin_table(3000, seed=1).to_pandas()
+    frame["年齢"] = np.random.default_rng(5).integers(20, 80, len(frame)).astype(str)
+    frame.loc[:11, ["生年月日", "性別", "住所"]] = ["1985-06-15", "男", "東京都千代田区霞が関1-1-1"]
+    frame.loc[0, "年齢"] = "116"
+    frame.loc[1, ["年齢", "身長"]] = ["9", "170"]
+    frame.loc[2:3, "疾病"] = "ファブリー病"
+    frame.loc[4, "備考"] = f"個人番号{frame.loc[4, '個人番号']}を確認"
+    return b"\xef\xbb\xbf" + frame.to_csv(index=False).encode("utf-8")
+
+
+def seed_plan() -> dict:
+    plan = profile_plan()
+    for column in plan["columns"]:
+        if column["name"] == "身長":
+            column["steps"] = [
+                {"op": "top_code", "threshold": 150, "unit": "cm"},
+                {"op": "bottom_code", "threshold": 125, "unit": "cm"},
+            ]
+    plan["columns"].append(
+        {
+            "name": "年齢",
+            "role": "attribute",
+            "type": "integer",
+            "steps": [{"op": "top_code", "threshold": 90}, {"op": "bottom_code", "threshold": 20}],
+        }
+    )
+    return plan
+
+
+def seed_contract_on(entry, chief_manager, **proposal_fields):
+    contract = concluded_contract(chief_manager, **proposal_fields)
+    contract.proposal.processing_request = request_for(contract.proposal.entry)
+    contract.proposal.save(update_fields=["processing_request"])
+    return contract
+
+
+@pytest.fixture
+def seed_contract(chief_manager, protection_manager):
+    from django.core.files.base import ContentFile
+
+    from files_registry.services import entry_set_recorded_items
+    from files_registry.sources import source_file_store
+    from tests.factories.anonymizer import COLUMNS
+
+    contract = concluded_contract(chief_manager)
+    entry = contract.proposal.entry
+    prepare_entry(entry, protection_manager, plan=seed_plan(), upload=False)
+    entry_set_recorded_items(entry=entry, names=[*COLUMNS, "年齢"])
+    source_file_store(entry=entry, upload=ContentFile(seed_source_csv(), name="source.csv"), actor=protection_manager)
+    contract.proposal.processing_request = request_for(entry)
+    contract.proposal.save(update_fields=["processing_request"])
+    return contract
+
+
+def delivered_frame(contract):
+    import pandas as pd
+
+    csv_file = AnonymizedDataset.objects.get(contract=contract).files.get(kind=DatasetFileKind.CSV)
+    return pd.read_csv(io.BytesIO(plaintext(csv_file)), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def vault_key(contract, actor) -> bytes:
+    secret = ProcessingSecret.objects.get(dataset__contract=contract)
+    body = services.processing_secret_read(secret=secret, actor=actor, reason="試験")
+    return bytes.fromhex(body["secrets"]["keys"]["pseudonym"])
+
+
+def linking_id(key: bytes, original: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(key, original.encode("utf-8"), hashlib.sha256).hexdigest()[:24]
+
+
+def source_frame():
+    import pandas as pd
+
+    return pd.read_csv(io.BytesIO(seed_source_csv()), dtype=str, keep_default_na=False, encoding="utf-8-sig")
+
+
+def test_the_delivered_dataset_shows_the_seed_examples_processed(seed_contract, protection_manager):
+    job = services.dataset_job_execute(contract_id=seed_contract.pk)
+    assert job.status == JobStatus.SUCCEEDED, job.failure
+    out = delivered_frame(seed_contract)
+    source = source_frame()
+    key = vault_key(seed_contract, protection_manager)
+    row_of = {linking_id(key, original): i for i, original in enumerate(source["受給者番号"])}
+    by_source_row = {row_of[pid]: record for pid, record in zip(out["受給者番号"], out.to_dict("records"), strict=True)}
+
+    assert by_source_row[0]["年齢"] == "90以上"  # 事例2: 116歳 → 90以上
+    assert by_source_row[1]["身長"] == "150cm以上"  # 事例3: a child of 170 cm
+    assert "116" not in set(out["年齢"])
+    assert not {"ファブリー病", "ポンペ病", "ゴーシェ病"} & set(out["疾病"])  # 3-2-4 事例1
+    text = plaintext(AnonymizedDataset.objects.get(contract=seed_contract).files.get(kind=DatasetFileKind.CSV))
+    assert source.loc[4, "個人番号"] in source.loc[4, "備考"]
+    assert not [number for number in source["個人番号"] if number.encode() in text]  # 3-2-2, also inside 備考
+    assert "個人番号" not in out.columns and "氏名" not in out.columns
+
+
+def test_linking_ids_are_the_vault_keys_hmac_and_differ_between_two_contracts_on_one_file(
+    seed_contract, chief_manager, protection_manager
+):
+    second = seed_contract_on(seed_contract.proposal.entry, chief_manager, call=seed_contract.proposal.call)
+    assert second.proposal.entry == seed_contract.proposal.entry
+
+    services.dataset_job_execute(contract_id=seed_contract.pk)
+    services.dataset_job_execute(contract_id=second.pk)
+
+    source = source_frame()
+    first_ids, second_ids = delivered_frame(seed_contract)["受給者番号"], delivered_frame(second)["受給者番号"]
+    first_key, second_key = vault_key(seed_contract, protection_manager), vault_key(second, protection_manager)
+    assert first_key != second_key
+    assert set(first_ids) <= {linking_id(first_key, original) for original in source["受給者番号"]}
+    assert set(second_ids) <= {linking_id(second_key, original) for original in source["受給者番号"]}
+    assert len(set(first_ids)) == len(first_ids) > 2800
+    assert set(first_ids).isdisjoint(second_ids)  # the two recipients cannot join their datasets (3-2-3)
+
+
+def test_the_key_and_seed_are_in_no_delivered_file_log_report_or_task_result(seed_contract, protection_manager, caplog):
+    import base64
+    import logging
+
+    from anonymizer.tasks import create_dataset
+
+    caplog.set_level(logging.DEBUG)
+    outcome = create_dataset.apply(kwargs={"contract_id": seed_contract.pk})
+    secret = ProcessingSecret.objects.get(dataset__contract=seed_contract)
+    body = services.processing_secret_read(secret=secret, actor=protection_manager, reason="試験")
+    hex_key, seed = body["secrets"]["keys"]["pseudonym"], body["secrets"]["seed"]
+    text_key = bytes.fromhex(hex_key)  # the key as the engine uses it: base64url text
+    random_bytes = base64.urlsafe_b64decode(text_key + b"=" * (-len(text_key) % 4))
+    forms = {
+        "hex": hex_key.encode(),
+        "HEX": hex_key.upper().encode(),
+        "text": text_key,
+        "bytes": random_bytes,
+        "bytes hex": random_bytes.hex().encode(),
+        "base64": base64.b64encode(text_key),
+        "base64url": base64.urlsafe_b64encode(text_key).rstrip(b"="),
+        "bytes base64": base64.b64encode(random_bytes).rstrip(b"="),
+        "seed": str(seed).encode(),
+        "seed hex": format(seed, "x").encode(),
+    }
+    files = {file.name: plaintext(file) for file in AnonymizedDataset.objects.get(contract=seed_contract).files.all()}
+    places = {
+        **files,
+        "log": caplog.text.encode(),
+        "task result": repr(outcome.result).encode(),
+        "task traceback": repr(outcome.traceback).encode(),
+        "staff report": json.dumps(DatasetJob.objects.get(contract=seed_contract).report).encode(),
+    }
+
+    assert outcome.result == JobStatus.SUCCEEDED
+    assert sorted(files) == ["dataset.csv", "dataset.parquet", "label.txt", "manifest.json", "report.json"]
+    assert len(text_key) == 43 and len(random_bytes) == 32
+    assert [(form, place) for form, value in forms.items() for place, data in places.items() if value in data] == []
+
+
+# --- what the recipient receives (seed 002 3-3, 3-5) ----------------------------------------------------------
+
+
+def _keys(value) -> set:
+    if isinstance(value, dict):
+        return set(value) | {k for v in value.values() for k in _keys(v)}
+    if isinstance(value, list):
+        return {k for v in value for k in _keys(v)}
+    return set()
+
+
+def test_the_delivered_report_holds_the_after_state_only(contract):
+    services.dataset_job_execute(contract_id=contract.pk)
+    dataset = AnonymizedDataset.objects.get(contract=contract)
+    files = {file.kind: file for file in dataset.files.all()}
+    delivered = json.loads(plaintext(files[DatasetFileKind.REPORT]))
+    staff = DatasetJob.objects.get(contract=contract).report
+
+    assert {"before", "timings", "identifiers", "cells_suppressed"} <= _keys(staff)
+    assert not {"before", "timings", "identifiers", "cells_suppressed", "source", "suppressed"} & _keys(delivered)
+    assert delivered["rows"] == {"output": staff["rows"]["output"]}
+    assert set(delivered["columns"]) == set(staff["items"]["output"])  # no dropped item
+    assert delivered["columns"]["住所"] == {
+        "role_label": staff["columns"]["住所"]["role_label"],
+        "processing": "都道府県単位に置換え",
+    }
+    assert delivered["privacy"]["k"] == staff["privacy"]["k"]
+    assert delivered["distributions"]["住所"] == {"after": staff["distributions"]["住所"]["after"]}
+    assert delivered["compliance"]["compliant"] is True
+    for file in files.values():  # no internal path in anything delivered
+        assert str(settings.DATA_DIR).encode() not in plaintext(file)
+
+
+def test_the_delivered_manifest_lists_the_sha256_of_every_other_file(contract):
+    import hashlib
+
+    services.dataset_job_execute(contract_id=contract.pk)
+    files = {file.name: file for file in AnonymizedDataset.objects.get(contract=contract).files.all()}
+    manifest = json.loads(plaintext(files["manifest.json"]))
+
+    listed = {entry["file"]: entry["sha256"] for entry in manifest["files"]}
+    assert listed == {
+        name: hashlib.sha256(plaintext(files[name])).hexdigest()
+        for name in ("dataset.csv", "dataset.parquet", "report.json", "label.txt")
+    }
+    assert {name: files[name].sha256 for name in listed} == listed
+    assert manifest["label"] == "行政機関等匿名加工情報"
+    assert set(manifest["items"]) == set(json.loads(plaintext(files["report.json"]))["columns"])
+
+
+def test_the_label_states_what_the_data_is_and_what_the_recipient_must_not_do(contract):
+    from portal.jdates import wareki
+
+    services.dataset_job_execute(contract_id=contract.pk)
+    contract.refresh_from_db()
+    dataset = AnonymizedDataset.objects.get(contract=contract)
+    label = plaintext(dataset.files.get(kind=DatasetFileKind.LABEL))
+    report = json.loads(plaintext(dataset.files.get(kind=DatasetFileKind.REPORT)))
+
+    assert label.startswith(b"\xef\xbb\xbf")
+    assert label.decode("utf-8-sig") == (
+        "行政機関等匿名加工情報である旨の明示\n"
+        "\n"
+        "このファイルとともに提供する情報（dataset.csv 及び dataset.parquet）は、個人情報の保護に関する法律"
+        "第60条第3項に規定する行政機関等匿名加工情報です。特定の個人を識別することができず、作成に用いた"
+        "個人情報を復元することができないように加工した情報です。\n"
+        "\n"
+        f"提供する者: {settings.AGENCY_NAME}\n"
+        f"提供先（契約の相手方）: {contract.contractor_party}\n"
+        f"契約番号: {contract.contract_number}\n"
+        f"利用期間: {wareki(contract.period_start)}から{wareki(contract.period_end)}まで\n"
+        f"項目: {'、'.join(report['columns'])}\n"
+        f"レコード数: {dataset.rows}\n"
+        f"本人の数: {dataset.subject_count}\n"
+        f"処理計画のダイジェスト（SHA-256）: {dataset.plan_digest}\n"
+        "\n"
+        "この情報を取り扱う者は、次のことをしてはなりません（個人情報の保護に関する法律第45条、利用契約）。\n"
+        "- 作成に用いられた個人情報に係る本人を識別するために、この情報を他の情報と照合すること。\n"
+        "- 作成に用いられた個人情報に係る本人を識別するために、その個人情報から削除された記述等若しくは"
+        "個人識別符号又は加工の方法に関する情報（加工方法等情報）を取得すること。\n"
+        "- 契約に定めのない第三者にこの情報を提供すること、又は契約に定める利用の目的・方法・期間を超えて"
+        "利用すること。\n"
+        "\n"
+        "漏えい等の事案が生じたときは、直ちにポータルの「報告」から報告してください。利用期間の終了後は"
+        "遅滞なく削除し、その旨を報告してください。\n"
+        "各ファイルの SHA-256 は manifest.json に記載しています。\n"
+    )
+    assert "氏名" not in report["columns"] and contract.contractor_party
