@@ -5,18 +5,30 @@ Opening the contract page grants the session the contract's downloads for ANONYM
 the links themselves carry only the file's opaque id, never a token (no secret in a URL, issue 6).
 """
 
+import itertools
+import logging
 import time
+from collections.abc import Iterator
 
 from django.conf import settings
 
 from anonymizer.models import AnonymizedDataset, DatasetFile
 from contracts.enums import ContractStatus
+from portal import crypto
+from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.services import access_record
+
+logger = logging.getLogger(__name__)
 
 _SESSION_KEY = "anonymizer.deliveries"
 
 
 class LinkRefused(Exception):
     """The link is expired or not this user's; the message is for the user."""
+
+
+class DeliveryUnavailable(Exception):
+    """The stored file cannot be read (missing or damaged); the message is for the user."""
 
 
 def dataset_for_contract(contract) -> AnonymizedDataset | None:
@@ -51,3 +63,32 @@ def delivery_file(*, session, contract, file_id) -> DatasetFile:
         return dataset.files.get(public_id=file_id, wrapped_key__isnull=False)
     except DatasetFile.DoesNotExist:
         raise LinkRefused("このリンクからはダウンロードできません。") from None
+
+
+def delivery_open(*, file: DatasetFile, actor, request=None) -> Iterator[bytes]:
+    """The file's plaintext, its first segment already read and authenticated, so that a missing or damaged
+    stored file is found before a response starts and never ends a download mid-stream.
+
+    Raises DeliveryUnavailable (Japanese) then, after recording the failed download (seed 004 第12条) and
+    logging it for the administrators; the caller records a successful one.
+    """
+    from anonymizer.services import dataset_file_read
+
+    try:
+        chunks = dataset_file_read(file=file)
+        first = next(chunks, None)
+    except (OSError, crypto.DecryptionError):
+        logger.error("delivered file %s (%s) cannot be read from protected storage", file.public_id, file.name)
+        access_record(
+            actor=actor,
+            action=AccessAction.DOWNLOAD,
+            result=AccessResult.FAILED,
+            obj=file,
+            request=request,
+            detail={"reason": "stored file unreadable"},
+        )
+        raise DeliveryUnavailable(
+            "このファイルは現在お渡しできません。担当者が確認しますので、時間をおいてお試しいただくか、"
+            "契約の担当窓口にお問い合わせください。"
+        ) from None
+    return itertools.chain([first] if first is not None else [], chunks)

@@ -8,8 +8,14 @@ from django.shortcuts import redirect, render
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_http_methods, require_safe
 
-from anonymizer.delivery import LinkRefused, dataset_for_contract, delivery_file, delivery_grant
-from anonymizer.services import dataset_file_read
+from anonymizer.delivery import (
+    DeliveryUnavailable,
+    LinkRefused,
+    dataset_for_contract,
+    delivery_file,
+    delivery_grant,
+    delivery_open,
+)
 from contracts.enums import ContractStatus, ReportKind
 from contracts.forms import ApplicationForm, ReportForm
 from contracts.models import Contract, ContractDocument
@@ -112,10 +118,15 @@ def dataset_download(request, public_id, file_id):
     except LinkRefused as refusal:
         messages.error(request, str(refusal))
         return redirect("contracts:detail", public_id=contract.public_id)
+    try:
+        chunks = delivery_open(file=file, actor=request.user, request=request)
+    except DeliveryUnavailable as problem:
+        context = {"contract": contract, "file": file, "message": str(problem)}
+        return render(request, "anonymizer/delivery_unavailable.html", context, status=503)
     outcome = download_record(actor=request.user, obj=file, rows=file.rows, bytes=file.size, request=request)
     if outcome.warning:
         messages.warning(request, outcome.message)
-    response = StreamingHttpResponse(dataset_file_read(file=file), content_type="application/octet-stream")
+    response = StreamingHttpResponse(chunks, content_type="application/octet-stream")
     response["Content-Disposition"] = content_disposition_header(True, f"{contract.contract_number}_{file.name}")
     response["Content-Length"] = str(file.size)
     response["Cache-Control"] = "no-store"

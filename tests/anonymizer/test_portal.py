@@ -58,15 +58,31 @@ def test_a_screener_runs_the_dry_run_and_sees_the_report(client, screening):
 
 
 def test_the_dry_run_keeps_no_processed_row(screening, tmp_path):
+    import io
+    import json
+    from pathlib import Path
+
+    import pandas as pd
+    from django.conf import settings
+
+    from anonymizer.models import AnonymizedDataset
+    from tests.factories.anonymizer import source_csv
+
     screening, screener = screening
+    source = pd.read_csv(io.BytesIO(source_csv()), dtype=str, encoding="utf-8-sig")  # the file prepare_entry stored
+    columns = ("氏名", "個人番号", "電話番号", "受給者番号", "住所")
+    identifying = {value for column in columns for value in source[column]}
     dry_run = services.dry_run_request(screening=screening, actor=screener)
 
     services.dry_run_execute(dry_run_id=dry_run.pk)
 
     dry_run.refresh_from_db()
+    text = json.dumps(dry_run.report, ensure_ascii=False)
     assert set(dry_run.report) >= {"rows", "privacy", "compliance"}
-    assert "山田" not in str(dry_run.report["columns"])  # the report names columns, never values
-    assert not DatasetJob.objects.exists()
+    assert len(identifying) > 3000
+    assert [value for value in identifying if value in text] == []  # no name, number, ID or full address
+    assert not DatasetJob.objects.exists() and not AnonymizedDataset.objects.exists()
+    assert list(Path(settings.ANONYMIZER_WORK_DIR).iterdir()) == []  # the plaintext copy is gone
 
 
 def test_a_dry_run_that_keeps_a_quasi_identifier_too_fine_is_shown_as_failing(screening, protection_manager):
@@ -183,6 +199,27 @@ def test_a_file_of_another_dataset_is_refused(client, delivered):
     response = client.get(link.rsplit("/", 2)[0] + f"/{uuid.uuid4()}/", follow=True)
 
     assert "このリンクからはダウンロードできません" in response.content.decode()
+
+
+def test_a_missing_stored_file_gives_a_japanese_page_before_any_download_starts(client, delivered):
+    from pathlib import Path
+
+    from anonymizer.models import DatasetFile
+    from portal.uploads import protected_storage
+
+    client.force_login(delivered.proposer.user)
+    link = detail_links(client, delivered)[0]
+    file = DatasetFile.objects.get(public_id=link.rstrip("/").rsplit("/", 1)[1])
+    Path(protected_storage.path(file.stored_name)).unlink()
+
+    response = client.get(link)
+
+    page = response.content.decode()
+    assert response.status_code == 503
+    assert not response.streaming
+    assert f"「{file.name}」をダウンロードできません" in page and "お問い合わせください" in page
+    records = AccessRecord.objects.filter(action="download", object_type="anonymizer.datasetfile")
+    assert list(records.values_list("result", flat=True)) == ["failed"]
 
 
 def test_nothing_is_delivered_after_the_contract_ends(client, delivered):
