@@ -9,7 +9,6 @@ again from the source) or the whole dataset (a later attempt finds the job done 
 dead attempt left on disk is swept (temporary plaintext copies, seed 004 第17条; unreferenced files).
 """
 
-import contextlib
 import json
 import logging
 import os
@@ -33,6 +32,13 @@ from anonymizer.models import AnonymizedDataset, DatasetFile, DatasetJob, DryRun
 from anonymizer.outputs import NotDeliverable, manifest_summary, outputs_seal
 from anonymizer.plans import PlanUnavailable, plan_for_request
 from anonymizer.workflow import transition
+from anonymizer.workspace import (
+    dry_run_label,
+    earlier_attempts_remove,
+    job_label,
+    work_folders_sweep,
+    workspace,
+)
 from files_registry.models import AnonymizedDatasetSummary, AnonymizedDatasetSummaryItem, SourceFile
 from files_registry.sources import source_file_latest, source_file_read_for_processing
 from portal import crypto
@@ -68,24 +74,8 @@ class Superseded(Exception):
 # --- places -------------------------------------------------------------------------------------------
 
 
-def work_root() -> Path:
-    """Where plaintext copies live while a job runs (seed 004 第17条: minimal, removed, swept)."""
-    return Path(settings.ANONYMIZER_WORK_DIR)
-
-
 def _stored(name: str) -> Path:
     return Path(protected_storage.path(name))
-
-
-@contextlib.contextmanager
-def _workspace(label: str):
-    """A private folder for one attempt, removed when the attempt ends however it ends."""
-    folder = work_root() / f"{label}-{uuid.uuid4().hex}"
-    folder.mkdir(parents=True, mode=0o700)
-    try:
-        yield folder
-    finally:
-        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _plaintext_source(source: SourceFile, folder: Path, purpose: str) -> Path:
@@ -193,7 +183,7 @@ def dry_run_execute(*, dry_run_id: int) -> DryRun:
         source = dry_run.source_file
         if source is None or source.destroyed_at is not None:
             raise AnonymizerError("原データが消去されたため、試行できません。")
-        with _workspace("dryrun") as folder:
+        with workspace(dry_run_label(dry_run.public_id)) as folder:
             path = _plaintext_source(source, folder, purpose=f"審査のための試行 {dry_run.public_id}")
             report = _run_engine(path, dry_run.plan).report
     except AnonymizerError as exc:
@@ -342,6 +332,7 @@ def dataset_job_execute(*, contract_id: int) -> DatasetJob | None:
     if claim is None:
         return DatasetJob.objects.filter(contract_id=contract_id).first()
     job = claim.job
+    earlier_attempts_remove(job.public_id, claim.attempt)  # taken over: the attempts before no longer own it
     heartbeat = _Heartbeat(claim)
     written: list[Path] = []
     try:
@@ -351,7 +342,7 @@ def dataset_job_execute(*, contract_id: int) -> DatasetJob | None:
                 "個人情報ファイルの原データが登録されていません。保護管理者が原データを登録した後、再実行してください。"
             )
         DatasetJob.objects.filter(pk=job.pk).update(source_file=source)
-        with _workspace(f"job-{job.public_id.hex}") as folder:
+        with workspace(job_label(job.public_id, claim.attempt)) as folder:
             path = _plaintext_source(source, folder, purpose=f"利用契約 {job.contract} の行政機関等匿名加工情報の作成")
             out = folder / "out"
             result = _run_engine(
@@ -580,24 +571,20 @@ def dataset_jobs_resume() -> int:
 
 
 def work_sweep() -> dict:
-    """Remove what dead attempts left (worker start and daily): plaintext work folders of attempts that
-    are not running, and encrypted files no record points to (seed 004 第17条)."""
-    live = {
-        f"job-{public_id.hex}"
-        for public_id in DatasetJob.objects.filter(
-            status=JobStatus.RUNNING, lease_until__gt=timezone.now()
-        ).values_list("public_id", flat=True)
-    }
+    """Remove what dead attempts left (worker start and daily): the plaintext work folders no attempt uses
+    any more, and encrypted files no record points to (seed 004 第17条).
+
+    An attempt is over when it no longer owns its job (the attempt number, not the lease, decides: an
+    attempt whose lease ran out during a long phase still owns the job until another takes it over) or when
+    its process on this host has ended; see anonymizer.workspace.
+    """
+    running = DatasetJob.objects.filter(status=JobStatus.RUNNING).values_list("public_id", "attempts")
+    dry_runs = DryRun.objects.filter(status=DryRunStatus.RUNNING).values_list("public_id", flat=True)
+    removed_folders = work_folders_sweep(
+        job_attempts={public_id.hex: attempts for public_id, attempts in running},
+        running_dry_runs={public_id.hex for public_id in dry_runs},
+    )
     grace = time.time() - settings.ANONYMIZER_JOB_LEASE_SECONDS
-    removed_folders = 0
-    root = work_root()
-    if root.is_dir():
-        for folder in root.iterdir():
-            label = folder.name.rsplit("-", 1)[0]
-            if label in live or (label == "dryrun" and folder.stat().st_mtime > grace):
-                continue
-            shutil.rmtree(folder, ignore_errors=True) if folder.is_dir() else folder.unlink(missing_ok=True)
-            removed_folders += 1
     known = set(DatasetFile.objects.values_list("stored_name", flat=True)) | set(
         ProcessingSecret.objects.values_list("stored_name", flat=True)
     )

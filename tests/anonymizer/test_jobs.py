@@ -4,6 +4,8 @@ encrypted, with its secrets locked apart, published to the register; failures pu
 import datetime
 import io
 import json
+import os
+import uuid
 from pathlib import Path
 
 import pyarrow.csv as pv
@@ -209,20 +211,29 @@ def test_cancel_of_a_waiting_job_is_immediate(contract, chief_manager):
     assert job.status == JobStatus.CANCELLED
 
 
+def dead_process_owner() -> str:
+    """An .owner record of a process of this host that has ended."""
+    import socket
+    import subprocess
+
+    ended = subprocess.Popen(["true"])  # noqa: S607
+    ended.wait()
+    return json.dumps({"host": socket.gethostname(), "pid": ended.pid, "started": "1"})
+
+
 def test_a_job_whose_worker_died_is_taken_over_and_publishes_once(contract):
     """A killed attempt leaves RUNNING, an expired lease, a plaintext copy and half its encrypted files."""
     job = services.job_for_contract(contract=contract)
     claim = services._claim(contract.pk)
     DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
-    leftover = Path(settings.ANONYMIZER_WORK_DIR) / f"job-{job.public_id.hex}-deadbeef"
+    leftover = Path(settings.ANONYMIZER_WORK_DIR) / f"job-{job.public_id.hex}-a1-deadbeef"
     leftover.mkdir(parents=True)
     (leftover / "source.csv").write_text("氏名\n山田太郎\n")
+    (leftover / ".owner").write_text(dead_process_owner())
     orphan = Path(protected_storage.path("anonymizer/datasets/dead/orphan.enc"))
     orphan.parent.mkdir(parents=True)
     orphan.write_bytes(b"PRTLENC1 half")
     old = (timezone.now() - datetime.timedelta(hours=1)).timestamp()
-    import os
-
     os.utime(orphan, (old, old))
 
     swept = services.work_sweep()
@@ -283,6 +294,73 @@ def test_an_attempt_that_lost_its_lease_cannot_fail_the_job_of_the_next(contract
     job = DatasetJob.objects.get(pk=first.job.pk)
     assert ended is None
     assert (job.status, job.attempts, job.failure) == (JobStatus.RUNNING, 2, "")
+
+
+# --- the sweep of work folders (seed 004 第17条) ---------------------------------------------------------------
+
+
+def test_the_sweep_keeps_the_folder_of_an_attempt_that_lost_its_lease_but_still_owns_the_job(contract):
+    from anonymizer.workspace import job_label, workspace
+
+    job = services.job_for_contract(contract=contract)
+    claim = services._claim(contract.pk)
+    DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+
+    with workspace(job_label(job.public_id, claim.attempt)) as folder:  # this process: alive
+        (folder / "source.csv").write_text("氏名\n山田太郎\n")
+        swept = services.work_sweep()
+        kept = (folder / "source.csv").exists()
+
+    assert swept["work_folders"] == 0
+    assert kept
+
+
+def test_the_sweep_removes_the_folder_of_an_attempt_whose_process_ended_even_with_a_live_lease(contract):
+    job = services.job_for_contract(contract=contract)
+    services._claim(contract.pk)
+    folder = Path(settings.ANONYMIZER_WORK_DIR) / f"job-{job.public_id.hex}-a1-cafe"
+    folder.mkdir(parents=True)
+    (folder / ".owner").write_text(dead_process_owner())
+
+    swept = services.work_sweep()
+
+    assert swept["work_folders"] == 1
+    assert not folder.exists()
+
+
+def test_the_sweep_removes_the_folders_of_superseded_attempts_and_ended_jobs(contract):
+    from anonymizer.workspace import job_label, workspace
+
+    job = services.job_for_contract(contract=contract)
+    services._claim(contract.pk)
+    DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    services._claim(contract.pk)  # attempt 2 takes over
+
+    with workspace(job_label(job.public_id, 1)) as superseded, workspace(job_label(job.public_id, 2)) as current:
+        swept = services.work_sweep()
+        state = (superseded.exists(), current.exists())
+    with workspace(f"job-{uuid.uuid4().hex}-a1") as unknown:
+        swept_unknown = services.work_sweep()
+        unknown_left = unknown.exists()
+
+    assert (swept["work_folders"], state) == (1, (False, True))
+    assert (swept_unknown["work_folders"], unknown_left) == (1, False)
+
+
+def test_a_takeover_removes_the_folder_of_the_attempt_it_replaces(contract):
+    from anonymizer.workspace import job_label, workspace
+
+    job = services.job_for_contract(contract=contract)
+    services._claim(contract.pk)
+    DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+
+    with workspace(job_label(job.public_id, 1)) as first:  # the first attempt still runs, its lease lost
+        taken_over = services.dataset_job_execute(contract_id=contract.pk)
+        left = first.exists()
+
+    assert taken_over.status == JobStatus.SUCCEEDED and taken_over.attempts == 2
+    assert not left
+    assert list(Path(settings.ANONYMIZER_WORK_DIR).iterdir()) == []
 
 
 # --- the seed's examples in the delivered dataset (seed 002 3-2-1 … 3-2-4) ------------------------------------
