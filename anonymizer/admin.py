@@ -21,6 +21,7 @@ from anonymizer import services
 from anonymizer.engine import PlanError, load_plan
 from anonymizer.enums import JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetJob, DatasetJobTransition, ProcessingProfile, ProcessingSecret
+from anonymizer.plans import hierarchy_table_messages
 from anonymizer.workflow import JobTransitionError
 from contracts.enums import ReportKind
 from contracts.models import ContractReport
@@ -56,6 +57,9 @@ class PlanField(forms.CharField):
             plan = json.loads(value)
         except json.JSONDecodeError as exc:
             raise forms.ValidationError(f"JSON として読めません（{exc.lineno}行目）。") from None
+        tables = hierarchy_table_messages(plan) if isinstance(plan, dict) else []
+        if tables:
+            raise forms.ValidationError(tables)
         try:
             load_plan(plan)
         except PlanError as exc:

@@ -119,3 +119,20 @@ def plan_for_request(entry, request: dict) -> ProposalPlan:
     except PlanError as exc:
         raise PlanUnavailable(["求められた加工の方法から処理計画を作成できません。", *exc.messages]) from None
     return ProposalPlan(plan=plan, notes=notes, needs_review=needs_review)
+
+
+def hierarchy_table_messages(plan: dict) -> list[str]:
+    """Japanese messages for every hierarchy given as a file (``table:``) in a plan kept in the portal.
+
+    Refused rather than resolved: the web and worker processes may run in different folders, a file on the
+    server could change after screening without the plan's digest changing, and nobody can upload one
+    through the portal. A portal plan carries its hierarchies inline (``hierarchy:``); ``table:`` is for
+    ``manage.py anonymize``, where it is read relative to the plan file.
+    """
+    return [
+        f'列 "{column.get("name")}" の階層表ファイル（table）はポータルの処理計画では使えません。'
+        "階層は hierarchy に直接記載してください。"
+        for column in plan.get("columns") or []
+        if isinstance(column, dict)
+        and any(isinstance(step, dict) and "table" in step for step in column.get("steps") or [])
+    ]

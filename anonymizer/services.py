@@ -30,7 +30,7 @@ from anonymizer import engine
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetFile, DatasetJob, DryRun, ProcessingSecret
 from anonymizer.outputs import NotDeliverable, manifest_summary, outputs_seal
-from anonymizer.plans import PlanUnavailable, plan_for_request
+from anonymizer.plans import PlanUnavailable, hierarchy_table_messages, plan_for_request
 from anonymizer.workflow import transition
 from anonymizer.workspace import (
     dry_run_label,
@@ -89,6 +89,9 @@ def _plaintext_source(source: SourceFile, folder: Path, purpose: str) -> Path:
 
 def _run_engine(source_path: Path, plan: dict, *, output=None, progress=None, retain_deleted=False):
     chunk_rows = settings.ANONYMIZER_CHUNK_ROWS or None
+    tables = hierarchy_table_messages(plan)
+    if tables:  # the hierarchy must not depend on this process's working folder
+        raise engine.PlanError(tables)
     return engine.anonymize_file(
         source_path,
         engine.load_plan(plan),

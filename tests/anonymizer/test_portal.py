@@ -374,3 +374,59 @@ def test_disposal_is_not_offered_to_a_manager_of_another_organization(client, de
     )
 
     assert response.status_code == 404
+
+
+# --- hierarchy tables in portal plans -----------------------------------------------------------------------
+
+
+def _plan_with_table() -> dict:
+    plan = profile_plan()
+    for column in plan["columns"]:
+        if column["name"] == "職業":
+            column["steps"] = [{"op": "generalize", "method": "hierarchy", "table": "h_job.csv", "level": 1}]
+    return plan
+
+
+@pytest.fixture
+def table_in_working_folder(tmp_path, monkeypatch):
+    """h_job.csv in the process's working folder: the engine alone would find it there."""
+    jobs = ["会社員", "公務員", "自営業", "学生", "無職", "農業", "医療", "教育", "建設", "その他"]
+    (tmp_path / "h_job.csv").write_text("".join(f"{job};*\n" for job in jobs), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+
+
+def test_the_processing_standard_form_refuses_a_hierarchy_table_file(
+    client, protection_manager, organization, table_in_working_folder
+):
+    import json
+
+    from tests.factories.registry import RegisterEntryFactory
+
+    entry = RegisterEntryFactory(organization=organization)
+    client.force_login(protection_manager)
+
+    response = client.post(
+        reverse("admin:anonymizer_processingprofile_add"),
+        {"entry": entry.pk, "plan": json.dumps(_plan_with_table(), ensure_ascii=False)},
+    )
+
+    assert response.status_code == 200
+    assert "階層表ファイル（table）はポータルの処理計画では使えません" in response.content.decode()
+    assert not ProcessingProfile.objects.exists()
+
+
+def test_a_job_whose_plan_names_a_hierarchy_table_file_fails_in_japanese(
+    chief_manager, protection_manager, table_in_working_folder
+):
+    from anonymizer.models import AnonymizedDataset
+
+    contract = concluded_contract(chief_manager)
+    prepare_entry(contract.proposal.entry, protection_manager, plan=_plan_with_table())
+    contract.proposal.processing_request = request_for(contract.proposal.entry)
+    contract.proposal.save(update_fields=["processing_request"])
+
+    job = services.dataset_job_execute(contract_id=contract.pk)
+
+    assert job.status == JobStatus.FAILED
+    assert '列 "職業" の階層表ファイル（table）はポータルの処理計画では使えません' in job.failure
+    assert not AnonymizedDataset.objects.filter(contract=contract).exists()
