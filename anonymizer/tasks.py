@@ -42,8 +42,12 @@ def sweep_work() -> dict:
 
 
 @worker_ready.connect
-def sweep_at_worker_start(**kwargs) -> None:
-    # seed 004 第17条: a crash can leave plaintext copies behind; a starting worker removes them.
+def sweep_at_worker_start(sender=None, **kwargs) -> None:
+    # seed 004 第17条: a crash can leave plaintext copies behind; a starting worker removes them. Only a
+    # worker that runs jobs (default queue) does: the archive worker's database role cannot read jobs.
+    app = sender.app
+    if app.conf.task_default_queue not in app.amqp.queues.consume_from:
+        return
     try:
         result = sweep_work()
     except Exception:  # a sweep must never keep a worker from starting

@@ -148,8 +148,10 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
-STATIC_ROOT = DATA_DIR / "static"
-STATIC_ROOT.mkdir(exist_ok=True)
+# The image collects static files at build time into a folder of its own (Dockerfile), outside the
+# data volume, which would otherwise hide them behind the files of an older image.
+STATIC_ROOT = env_path("PORTAL_STATIC_ROOT", DATA_DIR / "static")
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -162,6 +164,12 @@ STORAGES = {
 MEDIA_ROOT = PROTECTED_MEDIA_ROOT  # nothing uploaded is ever served by the web server directly
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2 * 1024 * 1024
+# Larger uploads are spooled to a plaintext temporary file (seed 004 第17条): in a private folder of the
+# data dir rather than the system's /tmp, removed after the request, and swept at web and worker start of
+# files older than the longest an upload may take (portal/upload_temp.py).
+FILE_UPLOAD_TEMP_DIR = str(DATA_DIR / "tmp" / "uploads")
+Path(FILE_UPLOAD_TEMP_DIR).mkdir(mode=0o700, parents=True, exist_ok=True)
+UPLOAD_TEMP_MAX_AGE_SECONDS = env_int("UPLOAD_TEMP_MAX_AGE_SECONDS", 6 * 60 * 60, minimum=60)
 # Master keys that wrap each file's data key (seed 004 第18条; portal/crypto.py): "id:base64,id:base64",
 # the first one current; older ones stay until `rotate_master_key` has re-wrapped every data key and the
 # backup sets they wrapped have expired (retiring a key crypto-erases those sets; docs/backup.md).
@@ -346,6 +354,11 @@ CELERY_BEAT_SCHEDULE["audit.export_chain_head"] = {
 }
 CELERY_BEAT_SCHEDULE["audit.analyse_access_records"] = {"task": "audit.analyse_access_records", "schedule": 3600.0}
 CELERY_BEAT_SCHEDULE["audit.verify_access_records"] = {"task": "audit.verify_access_records", "schedule": 86400.0}
+# The archive purges records, which only the archiver database role may do: its task goes to a queue of its
+# own, consumed by a worker connected as that role (docker-compose.yml `archiver`; docs/access-records.md).
+AUDIT_ARCHIVE_QUEUE = "audit_archive"
+CELERY_TASK_ROUTES = {"audit.archive_access_records": {"queue": AUDIT_ARCHIVE_QUEUE}}
+CELERY_BEAT_SCHEDULE["audit.archive_access_records"] = {"task": "audit.archive_access_records", "schedule": 86400.0}
 
 # --- Authentication and sessions (portal.security) ---
 # Seed 004 第11条 (認証機能: TOTP second factor for staff, lockout, password rules), 第14条 (the admin's

@@ -143,7 +143,8 @@ def exported_heads_read(path: Path) -> list[ExportedHead]:
     heads = []
     with path.open(encoding="utf-8") as lines:
         for number, line in enumerate(lines, start=1):
-            if not line.strip():
+            line = line.strip(" \t\r\n\x00")  # a line kept by a syslog receiver may end in a NUL
+            if not line:
                 continue
             try:
                 data = json.loads(line)

@@ -3,13 +3,12 @@
 import datetime
 
 from celery import shared_task
-from django.utils import timezone
 
 from portal.audit.analysis import Period, access_analyse, default_period
-from portal.audit.chain import chain_head_export, exported_heads_read, heads_file_path
-from portal.audit.enums import AlertKind
-from portal.audit.services import alert_raise, alerts_send_pending
-from portal.audit.verification import chain_verify
+from portal.audit.archive import access_records_archive
+from portal.audit.chain import chain_head_export
+from portal.audit.monitoring import access_records_verify_daily
+from portal.audit.services import alerts_send_pending
 
 
 @shared_task(name="audit.export_chain_head")
@@ -35,25 +34,30 @@ def analyse_access_records(*, since: str | None = None, until: str | None = None
 
 @shared_task(name="audit.verify_access_records")
 def verify_access_records() -> dict:
-    """Verify the chain against the exported heads (第12条2項) and alert the managers once per finding.
+    """Verify the chain against the exported heads (第12条2項) and alert the managers once per finding,
+    also when the heads file is missing, unreadable or shorter than the last run saw (beat: daily).
 
     The same check as `manage.py verify_access_records`, without re-reading the archive files.
     """
-    path = heads_file_path()
-    report = chain_verify(exported_heads=exported_heads_read(path) if path.exists() else [])
-    problem = report.first_problem
-    if problem is not None:
-        now = timezone.now()
-        alert_raise(
-            kind=AlertKind.CHAIN_BROKEN,
-            dedup_key=f"chain_broken:{problem.kind}:{problem.position}",
-            period_start=now,
-            period_end=now,
-            first_position=problem.position,
-            last_position=problem.position,
-            detail={"problem": problem.kind.value, "message": problem.message[:200], "count": len(report.problems)},
-        )
-    return {"ok": report.ok, "records_checked": report.records_checked, "last_position": report.last_position}
+    return access_records_verify_daily()
+
+
+@shared_task(name="audit.archive_access_records")
+def archive_access_records() -> dict:
+    """Move the records past AUDIT_RETENTION_DAYS into an archive file (第12条1項 一定の期間保存; beat: daily).
+
+    Routed to the archive queue (CELERY_TASK_ROUTES): only the archive worker, connected as the archiver
+    database role, may run the purge. Anyone may queue it: it archives nothing younger than the period.
+    """
+    archive = access_records_archive()
+    if archive is None:
+        return {"archived": 0}
+    return {
+        "archived": archive.record_count,
+        "first_position": archive.first_position,
+        "last_position": archive.last_position,
+        "file_name": archive.file_name,
+    }
 
 
 def _aware(text: str) -> datetime.datetime:

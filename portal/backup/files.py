@@ -18,8 +18,9 @@ from pathlib import Path
 from portal.backup.container import BackupError, ChunkReader
 
 CHUNK = 1024 * 1024
-# Rebuilt or transient: broker/ (the file-system broker's queues), results/ (Celery results), static/.
-EXCLUDED_TOP = frozenset({"broker", "results", "static"})
+# Rebuilt or transient: broker/ (the file-system broker's queues), results/ (Celery results), static/;
+# never copied (seed 004 第17条): tmp/ (plaintext upload spools) and work/ (the anonymizer's plaintext copies).
+EXCLUDED_TOP = frozenset({"broker", "results", "static", "tmp", "work"})
 STAGING_PREFIX = ".restore-"
 _SQLITE_SUFFIXES = ("", "-wal", "-shm", "-journal")
 

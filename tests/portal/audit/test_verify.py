@@ -237,7 +237,7 @@ def test_the_daily_verification_alerts_the_managers_once(
         tasks.verify_access_records.apply().get()
 
     assert tasks.verify_access_records.name == "audit.verify_access_records"
-    assert first == {"ok": False, "records_checked": 9, "last_position": 10}
+    assert first == {"ok": False, "records_checked": 9, "last_position": 10, "heads": "ok"}
     alert = AccessAlert.objects.get()
     assert (alert.dedup_key, alert.first_position) == ("chain_broken:missing:5", 5)
     assert len(mail.outbox) == 1
@@ -249,5 +249,10 @@ def test_the_daily_verification_of_a_clean_chain_raises_nothing(chain):
     from portal.audit import tasks
     from portal.audit.models import AccessAlert
 
-    assert tasks.verify_access_records.apply().get() == {"ok": True, "records_checked": 10, "last_position": 10}
+    assert tasks.verify_access_records.apply().get() == {
+        "ok": True,
+        "records_checked": 10,
+        "last_position": 10,
+        "heads": "ok",
+    }
     assert AccessAlert.objects.count() == 0
