@@ -294,3 +294,41 @@ def test_chunked_csv_that_polars_refuses_is_read_by_arrow_like_the_whole_file(tm
 
     assert whole["備考"].tolist()[-2:] == ['引用符"の途中', "最後"]
     pd.testing.assert_frame_equal(whole, chunked)
+
+
+def test_pipeline_an_address_without_its_prefecture_gets_the_same_label_or_none(secrets):
+    addresses = [
+        "東京都千代田区霞が関1-2-3",
+        "千代田区霞が関3-1-1",  # one 千代田区 in Japan: 東京都
+        "神奈川県足柄上郡中井町比奈窪56",
+        "中井町比奈窪10",  # the town without its 郡 or prefecture
+        "中央区日本橋1-1",  # 東京都, 札幌市, 大阪市 … : which one cannot be told
+        "府中市宮町1",  # 東京都 and 広島県
+        "大阪府北区中之島1",  # 大阪市北区 or 堺市北区
+    ]
+    columns = [
+        {
+            "name": "都道府県",
+            "role": "quasi_identifier",
+            "steps": [{"op": "generalize", "method": "address", "level": "prefecture"}],
+        },
+        {
+            "name": "市区町村",
+            "role": "quasi_identifier",
+            "steps": [{"op": "generalize", "method": "address", "level": "municipality"}],
+        },
+    ]
+    frame = pd.DataFrame({"都道府県": addresses, "市区町村": addresses})
+
+    out = anonymize(frame, _plan(columns), secrets).table
+
+    assert out["都道府県"].tolist() == ["東京都", "東京都", "神奈川県", "神奈川県", "*", "*", "大阪府"]
+    assert out["市区町村"].tolist() == [
+        "東京都千代田区",
+        "東京都千代田区",
+        "神奈川県足柄上郡中井町",
+        "神奈川県足柄上郡中井町",
+        "*",
+        "*",
+        "*",
+    ]
