@@ -5,8 +5,9 @@ jobs, management commands, the vault) calls the functions re-exported here.
 """
 
 from .errors import EngineError, InputError, OperationError, PlanError, SecretsError
-from .identifiers import luhn_is_valid, my_number_is_valid, scan_array, scrub_array, scrub_text
+from .identifiers import luhn_is_valid, my_number_is_valid, scrub_array, scrub_text
 from .io import open_source, read_table, write_manifest, write_table
+from .leftover import scan_array
 from .optimizer import OptimizationResult, optimize
 from .pipeline import RunResult, anonymize, anonymize_file
 from .plan import Plan, load_plan, plan_schema, read_hierarchy

@@ -6,9 +6,11 @@ e-mail, postal code) are identifying descriptions (3-2-1, 事例2). In pseudonym
 adds data whose misuse causes financial loss: card numbers and login credentials.
 
 The patterns are written in the syntax common to Rust's ``regex`` (polars runs them as vectorised kernels
-over a whole column), RE2 and Python's ``re`` (small inputs). They accept full-width digits (１２３) and hyphens
-or spaces at the usual grouping positions. They are applied longest first, so a shorter pattern never eats
-part of a longer number, and every replacement token is digit-free, so a later pattern cannot match it.
+over a whole column), RE2 and Python's ``re`` (small inputs). They accept full-width digits (１２３) and, at
+the usual grouping positions, a hyphen look-alike, dot, slash, underscore or middle dot (spaced or not) or a
+space; phone numbers also brackets (03(1234)5678) and +81. They are applied longest first, so a shorter
+pattern never eats part of a longer number, and every replacement token is digit-free, so a later pattern
+cannot match it. What they miss is for the leftover check (:mod:`.leftover`), which shares none of them.
 
 Policy for a 12-digit number whose My Number check digit is wrong: it is deleted all the same (token
 「[個人番号等]」). A mistyped My Number still points at a person, and 12 digits is also the driver's licence
@@ -28,13 +30,41 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 D = "[0-9０-９]"
-SEP = "[-‐‑–—―−－ー 　]"  # hyphen look-alikes (incl. the long-vowel mark people type) and spaces
+SP = "[ 　]"
+# one separator between digit groups: a hyphen look-alike (incl. the long-vowel mark people type), a dot,
+# slash, underscore or middle dot, each with an optional space either side (「1234 - 5678」), or a space
+SEP = f"(?:{SP}?[-‐‑–—―−－ー.．/／・･_＿]{SP}?|{SP})"
+PSEP = f"(?:{SP}?[-‐‑–—―−－ー.．/／・･_＿()（）]{SP}?|{SP})"  # a phone number's: also brackets, 03(1234)5678
+OLD_SEP = "[-‐‑–—―−－ー 　]"  # hyphens and spaces only (card numbers; any grouping of a 0-led phone number)
 NOT_D = "[^0-9０-９]"
 LETTER = "[A-Za-zＡ-Ｚａ-ｚ]"
+KANJI_D = "[〇一二三四五六七八九零]"
+# keywords after which seven digits are a postal code even without 〒 (seed 002 3-2-1, 事例2: contact details)
+ADDRESS_WORDS = "郵便番号|現住所|住所|居所|所在地|送付先|宛先|転居先|届出先"
+EMAIL_AT = f"{SP}?(?:[@＠]|[(（\\[［](?i:at)[)）\\]］]){SP}?"
+EMAIL_WORD = "[A-Za-zＡ-Ｚａ-ｚ0-9０-９\\-－]+"
 
 
-def _grouped(*sizes: int) -> str:
-    return f"{SEP}?".join(f"{D}{{{n}}}" for n in sizes)
+def _grouped(*sizes: int, sep: str = SEP) -> str:
+    return f"{sep}?".join(f"{D}{{{n}}}" for n in sizes)
+
+
+def _phone() -> str:
+    """Japanese numbering plan: 10 digits (fixed, 0 + area + local) or 11 (mobile, IP), any separators and
+    brackets; +81 with the leading 0 dropped (「+81-90-…」「+81(0)3-…」); 0120/0800 grouped 4-3-3; any 0-led
+    number grouped by hyphens or spaces; 10 or 11 contiguous digits after a 0."""
+    area_local = f"{D}{PSEP}?{D}{{4}}|{D}{{2}}{PSEP}?{D}{{3,4}}|{D}{{3}}{PSEP}?{D}{{2,3}}|{D}{{4}}{PSEP}?{D}{{1,2}}"
+    plan = f"[(（]?[0０](?:{area_local})"
+    return "|".join(
+        (
+            f"[+＋][8８][1１]{PSEP}?(?:[(（][0０][)）]{PSEP}?)?{D}{{1,4}}{PSEP}?{D}{{1,4}}{PSEP}{D}{{4}}",
+            f"[+＋][8８][1１]{D}{{9,10}}",
+            f"{plan}{PSEP}{D}{{4}}",
+            f"[(（]?[0０]{D}{{1,4}}[)）]?{OLD_SEP}?{D}{{1,4}}{OLD_SEP}{D}{{4}}",
+            f"[0０](?:[1１][2２][0０]|[8８][0０][0０]){PSEP}?{D}{{3}}{PSEP}?{D}{{3}}",
+            f"[0０]{D}{{9,10}}",
+        )
+    )
 
 
 @dataclass(frozen=True)
@@ -42,7 +72,7 @@ class IdentifierPattern:
     kind: str
     label: str  # Japanese, for the report
     regex: str  # RE2 syntax, also valid for Python's re
-    replacement: str  # may use \1 for a kept keyword; never contains a digit
+    replacement: str  # may use \\1 for a kept keyword; never contains a digit
     token: str  # the literal the replacement leaves, used to count deletions
     modes: tuple[str, ...] = ("anonymized", "pseudonymized")
 
@@ -51,28 +81,25 @@ PATTERNS: tuple[IdentifierPattern, ...] = (
     IdentifierPattern(
         "email",
         "メールアドレス",
-        "[A-Za-z0-9._%+\\-]+[@＠][A-Za-z0-9\\-]+(?:\\.[A-Za-z0-9\\-]+)+",
+        f"[A-Za-zＡ-Ｚａ-ｚ0-9０-９._%+\\-．＿－＋]+{EMAIL_AT}{EMAIL_WORD}(?:[.．]{EMAIL_WORD})+",
         "[メールアドレス]",
         "[メールアドレス]",
-    ),
-    IdentifierPattern(
-        "card_number",
-        "クレジットカード番号等（13〜19桁）",
-        f"{_grouped(4, 4, 4, 4, 3)}|{_grouped(4, 4, 4, 4)}|{_grouped(4, 6, 5)}|{D}{{13,19}}",
-        "[カード番号等]",
-        "[カード番号等]",
     ),
     IdentifierPattern("long_number", "20桁以上の番号", f"{D}{{20,}}", "[番号]", "[番号]"),
     IdentifierPattern(
-        "my_number", "個人番号・運転免許証番号等（12桁）", f"{_grouped(4, 4, 4)}", "[個人番号等]", "[個人番号等]"
+        "card_number",
+        "クレジットカード番号等（13〜19桁）",
+        # card numbers are grouped by hyphens or spaces only: with dots or slashes too, two My Numbers in
+        # a list (「1234.5678.9018 / 1234.…」) would read as one card number and leave digits behind
+        f"{_grouped(4, 4, 4, 4, 3, sep=OLD_SEP)}|{_grouped(4, 4, 4, 4, sep=OLD_SEP)}|{_grouped(4, 6, 5, sep=OLD_SEP)}"
+        f"|{D}{{13,19}}",
+        "[カード番号等]",
+        "[カード番号等]",
     ),
     IdentifierPattern(
-        "phone",
-        "電話番号",
-        f"[(（]?[0０]{D}{{1,4}}[)）]?{SEP}?{D}{{1,4}}{SEP}{D}{{4}}|[0０]{D}{{9,10}}",
-        "[電話番号]",
-        "[電話番号]",
+        "my_number", "個人番号・運転免許証番号等（12桁）", f"{_grouped(4, 4, 4)}", "[個人番号等]", "[個人番号等]"
     ),
+    IdentifierPattern("phone", "電話番号", _phone(), "[電話番号]", "[電話番号]"),
     IdentifierPattern("basic_pension_number", "基礎年金番号", _grouped(4, 6), "[基礎年金番号]", "[基礎年金番号]"),
     IdentifierPattern(
         "residence_card",
@@ -81,9 +108,29 @@ PATTERNS: tuple[IdentifierPattern, ...] = (
         "[在留カード番号]",
         "[在留カード番号]",
     ),
-    IdentifierPattern("passport", "旅券番号", f"{LETTER}{{2}}{D}{{7}}", "[旅券番号]", "[旅券番号]"),
     IdentifierPattern(
-        "postal_code", "郵便番号", f"〒{SEP}?{D}{{3}}{SEP}?{D}{{4}}|{D}{{3}}[-－]{D}{{4}}", "[郵便番号]", "[郵便番号]"
+        # 「TK1234567」; spaced or hyphenated (「TK 1234567」) only after two capitals
+        "passport",
+        "旅券番号",
+        f"{LETTER}{{2}}{D}{{7}}|[A-ZＡ-Ｚ]{{2}}{SEP}{D}{{7}}",
+        "[旅券番号]",
+        "[旅券番号]",
+    ),
+    IdentifierPattern(
+        # without 〒: seven digits, and no more, after an address keyword (kept, as is the character after the
+        # digits); after the phone numbers, so 「住所 090-1234-5678」 is not taken for one
+        "postal_code",
+        "郵便番号",
+        f"({ADDRESS_WORDS})([^0-9０-９。\\n\\]]{{0,24}}){D}{{3}}{SEP}?{D}{{4}}({NOT_D}|$)",
+        "\\1\\2[郵便番号]\\3",
+        "[郵便番号]",
+    ),
+    IdentifierPattern(
+        "postal_code",
+        "郵便番号",
+        f"〒{SEP}?{D}{{3}}{SEP}?{D}{{4}}|{D}{{3}}[-‐‑–—―−－ー]{D}{{4}}",
+        "[郵便番号]",
+        "[郵便番号]",
     ),
     IdentifierPattern(
         # 被保険者証の「記号 1234 番号 5678」: both parts identify the insured person (seed 002 3-2-2).
@@ -100,7 +147,13 @@ PATTERNS: tuple[IdentifierPattern, ...] = (
         "\\1\\2[保険証の符号]",
         "[保険証の符号]",
     ),
-    IdentifierPattern("long_number", "8桁以上の番号", f"{D}{{8,}}", "[番号]", "[番号]"),
+    IdentifierPattern(
+        "long_number",
+        "8桁以上の番号（漢数字は10桁以上）",
+        f"{D}{{8,}}|{KANJI_D}(?:{SEP}?{KANJI_D}){{9,}}",
+        "[番号]",
+        "[番号]",
+    ),
     IdentifierPattern(
         "credentials",
         "ログインID・パスワード",
@@ -196,7 +249,6 @@ def scrub_array(
     *,
     kinds: list[str] | None = None,
     mode: str = "anonymized",
-    count: bool = True,
     workers: int | None = None,
 ) -> ScrubResult:
     """Delete identifiers from a string column with vectorised regex kernels (polars, Rust ``regex``).
@@ -211,7 +263,7 @@ def scrub_array(
     """
     arr = _as_text(values)
     pats = patterns_for(kinds, mode)
-    counts: dict[str, int] = {p.kind: 0 for p in pats} if count else {}
+    counts: dict[str, int] = {p.kind: 0 for p in pats}
     if len(arr) == 0 or not pats:
         return ScrubResult(arr, counts, 0)
     series = pl.Series("v", arr)  # one conversion in, one out: everything between stays in polars
@@ -230,9 +282,7 @@ def scrub_array(
         if len(cur) == 0:
             break
         stage = pats[start : start + SCRUB_STAGE]
-        frames = [
-            _scrub_query(cur.slice(a, b - a).to_frame("v").lazy(), stage, count) for a, b in _parts(len(cur), workers)
-        ]
+        frames = [_scrub_query(cur.slice(a, b - a).to_frame("v").lazy(), stage) for a, b in _parts(len(cur), workers)]
         done = pl.concat(pl.collect_all(frames))
         cur = done.get_column("v")
         if "my_number" in done.columns:
@@ -249,8 +299,7 @@ def scrub_array(
     arr = out.to_arrow().cast(pa.large_string()) if out is not series else arr
     if isinstance(arr, pa.ChunkedArray):
         arr = arr.combine_chunks()
-    if count:
-        counts.update(count_tokens(out, pats))
+    counts.update(count_tokens(out, pats))
     return ScrubResult(arr, counts, invalid)
 
 
@@ -261,10 +310,10 @@ def _parts(n: int, workers: int | None, min_part: int = 50_000) -> list[tuple[in
     return list(itertools.pairwise(bounds))
 
 
-def _scrub_query(lf: pl.LazyFrame, pats: list[IdentifierPattern], count: bool) -> pl.LazyFrame:
+def _scrub_query(lf: pl.LazyFrame, pats: list[IdentifierPattern]) -> pl.LazyFrame:
     expr = pl.col("v")
     for pat in pats:
-        if pat.kind == "my_number" and count:
+        if pat.kind == "my_number":
             # the first 12-digit number of each value, as the scrubber sees it at this point
             lf = lf.with_columns(expr.alias("v"))
             lf = lf.with_columns(pl.col("v").str.extract(f"({pat.regex})", 1).alias("my_number"))
@@ -320,33 +369,3 @@ def scrub_text(text: str, *, kinds: list[str] | None = None, mode: str = "anonym
     for pat in patterns_for(kinds, mode):
         text = _PY_PATTERNS[id(pat)].sub(pat.replacement, text)
     return text
-
-
-def scan_array(
-    values: pa.Array | pa.ChunkedArray, *, kinds: list[str] | None = None, mode: str = "anonymized"
-) -> dict[str, int]:
-    """Count values that still contain an identifier pattern, by kind (leftover check on the output).
-
-    Dictionary-encoded columns are scanned through their dictionary only.
-    """
-    arr = values.combine_chunks() if isinstance(values, pa.ChunkedArray) else values
-    weights = None
-    if pa.types.is_dictionary(arr.type):
-        weights = np.bincount(arr.indices.fill_null(0).to_numpy(zero_copy_only=False), minlength=len(arr.dictionary))
-        arr = arr.dictionary
-    arr = _as_text(arr)
-    found: dict[str, int] = {}
-    pats = patterns_for(kinds, mode)
-    if len(arr) == 0 or not pl.Series("v", arr).str.contains(combined_regex(pats)).any():
-        return found  # one pass over the column in the usual case: nothing left
-    # overlapping patterns (a phone number contains a postal-code-like part) are resolved the way the
-    # scrubber resolves them: scrub, then count the tokens it left
-    scrubbed = scrub_array(arr, kinds=kinds, mode=mode, count=False).values
-    tokens = {p.token: p.kind for p in reversed(pats)}
-    for token, kind in tokens.items():
-        per_value = pc.count_substring(scrubbed, token).fill_null(0).to_numpy(zero_copy_only=False)
-        per_value = per_value - pc.count_substring(arr, token).fill_null(0).to_numpy(zero_copy_only=False)
-        n = int((per_value * weights).sum()) if weights is not None else int(per_value.sum())
-        if n:
-            found[kind] = found.get(kind, 0) + n
-    return found

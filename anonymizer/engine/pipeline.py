@@ -37,9 +37,9 @@ import pyarrow.compute as pc
 
 from .errors import EngineError, InputError, OperationError
 from .generalize import as_string, format_numbers, to_numeric
-from .identifiers import scan_array
 from .io import TableSource, TableWriter, open_source, write_manifest
 from .kanon import CodedColumn, class_stats, local_suppression, suppress_records
+from .leftover import scan_array
 from .perturb import microaggregate, swap
 from .plan import Plan
 from .processing_secrets import ProcessingSecrets, SecretRecord
@@ -222,7 +222,7 @@ def run(
                     retain_deleted=retain_deleted,
                 )
             after.add(name, arr)
-            found = {} if any(s.op == "pseudonymize" for s in col.steps) else scan_array(arr, mode=plan.mode)
+            found = {} if any(s.op == "pseudonymize" for s in col.steps) else scan_array(arr)
             return arr, found
 
         try:

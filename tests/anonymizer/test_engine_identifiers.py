@@ -1,8 +1,10 @@
+import re
+
 import pyarrow as pa
 import pytest
 from stdnum.jp import in_
 
-from anonymizer.engine import luhn_is_valid, my_number_is_valid, scan_array, scrub_array, scrub_text
+from anonymizer.engine import anonymize, load_plan, luhn_is_valid, my_number_is_valid, scrub_array, scrub_text
 
 
 def test_my_number_check_digit_agrees_with_stdnum():
@@ -43,11 +45,6 @@ def test_luhn_card_number():
     assert not luhn_is_valid("4111-1111-1111-1112")
 
 
-def test_scan_finds_leftover_and_not_tokens():
-    arr = pa.array(["[電話番号] に連絡", "03-1234-5678 に連絡"], pa.large_string())
-    assert scan_array(arr) == {"phone": 1}
-
-
 @pytest.mark.parametrize(
     "text",
     ["被保険者証 記号 1234 番号５６７８ を確認", "保険証 記号12-34 番号 5678", "記号：０１２３　番号：４５６７"],
@@ -60,3 +57,132 @@ def test_both_parts_of_an_insurance_card_symbol_and_number_are_deleted(text):
     assert not any(ch.isdigit() for ch in scalar)
     assert vectorised.values.to_pylist() == [scalar]
     assert vectorised.counts["health_insurance"] == 2
+
+
+# forms the scrubber once let through (review of issue 5, G4), each with the token it must leave
+SURVIVORS = {
+    "1234.5678.9018": "[個人番号等]",
+    "1234/5678/9018": "[個人番号等]",
+    "１２３４・５６７８・９０１８": "[個人番号等]",
+    "1234_5678_9018": "[個人番号等]",
+    "1234･5678･9018": "[個人番号等]",
+    "1234 - 5678 - 9018": "[個人番号等]",
+    "１２３４．５６７８．９０１８": "[個人番号等]",
+    "１２３４／５６７８／９０１８": "[個人番号等]",
+    "03(1234)5678": "[電話番号]",
+    "０３（１２３４）５６７８": "[電話番号]",
+    "090.1234.5678": "[電話番号]",
+    "+81-90-1234-5678": "[電話番号]",
+    "＋８１－９０－１２３４－５６７８": "[電話番号]",
+    "+81 3 1234 5678": "[電話番号]",
+    "郵便番号1000013": "郵便番号[郵便番号]",
+    "郵便番号：１００－００１３": "郵便番号：[郵便番号]",
+    "住所 1000013 東京都千代田区": "住所 [郵便番号] 東京都千代田区",
+    "TK 1234567": "[旅券番号]",
+    "ＴＫ　１２３４５６７": "[旅券番号]",
+    "taro＠example．jp": "[メールアドレス]",
+    "taro@example．co．jp": "[メールアドレス]",
+    "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ": "[メールアドレス]",
+    "一二三四五六七八九〇一八": "[番号]",
+}
+
+
+@pytest.mark.parametrize("form", list(SURVIVORS))
+def test_each_form_that_survived_is_deleted_the_same_scalar_and_vectorised(form):
+    text = f"連絡：{form} 以上"
+
+    scalar = scrub_text(text)
+    vectorised = scrub_array(pa.array([text, None], pa.large_string()))
+
+    assert scalar == f"連絡：{SURVIVORS[form]} 以上"
+    assert vectorised.values.to_pylist() == [scalar, None]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2024/01/01 受付、2024年1月1日、令和6年4月1日に来庁",
+        "金額 1,234,567円、予算 1,234,567,890円",
+        "身長170cm 体重65.5kg、点数 80/75/90",
+        "期間 2024-01-01～2024-03-31",
+        "No.1234567 を参照",
+    ],
+)
+def test_ordinary_text_is_left_alone(text):
+    assert scrub_text(text) == text
+    assert scrub_array(pa.array([text])).values.to_pylist() == [text]
+
+
+def test_phone_separators_do_not_turn_a_day_first_date_into_a_phone_number():
+    assert scrub_text("05/12/2024 来庁") == "05/12/2024 来庁"
+    assert scrub_text("050.1234.5678") == "[電話番号]"
+
+
+LEFTOVER_REASON = re.compile(r'^出力に個人識別符号等のパターンが [0-9]+ 件残っています（列 "備考"）$')
+
+
+def _with_remarks(table: pa.Table, remarks: list[str]) -> pa.Table:
+    column = pa.array([remarks[i % len(remarks)] for i in range(table.num_rows)], pa.large_string())
+    return table.set_column(table.schema.get_field_index("備考"), "備考", column)
+
+
+def test_pipeline_deletes_every_form_inside_free_text_and_leaves_nothing(admin_table, bench_plan, secrets):
+    remarks = [f"{i}件目の連絡：{form} 以上" for i, form in enumerate(SURVIVORS)]
+    table = _with_remarks(admin_table, remarks)
+
+    result = anonymize(table, load_plan(bench_plan), secrets)
+
+    out = result.table["備考"].tolist()
+    expected = {f"{i}件目の連絡：{token} 以上" for i, token in enumerate(SURVIVORS.values())}
+    assert set(out) == expected
+    assert not any(form in text for form in SURVIVORS for text in out)
+    assert result.report["identifiers"]["leftover_total"] == 0
+    assert result.report["compliance"]["compliant"] is True
+
+
+@pytest.mark.parametrize("role", ["free_text", "attribute"])
+def test_pipeline_reports_identifiers_left_in_a_column_it_does_not_scrub(admin_table, bench_plan, secrets, role):
+    remarks = [f"連絡：{form} 以上" for form in SURVIVORS]
+    bench_plan["columns"][-1] = {"name": "備考", "role": role, "steps": [{"op": "keep"}]}
+
+    report = anonymize(_with_remarks(admin_table, remarks), load_plan(bench_plan), secrets).report
+
+    leftover = report["identifiers"]["leftover"]
+    assert set(leftover) == {"備考"}
+    assert set(leftover["備考"]) == {"my_number", "digit_sequence", "postal_code", "email"}
+    assert report["identifiers"]["leftover_total"] == sum(leftover["備考"].values()) > admin_table.num_rows / 2
+    assert report["compliance"]["compliant"] is False
+    reasons = report["compliance"]["standards"]["② 個人識別符号の削除"]["reasons"]
+    assert sum(bool(LEFTOVER_REASON.match(r)) for r in reasons) == 1
+    if role == "attribute":
+        assert len(reasons) == 1
+
+
+def test_pipeline_ordinary_remarks_are_kept_and_pass(admin_table, bench_plan, secrets):
+    remarks = [
+        "2024/01/01 10:30 来庁",
+        "予算 1,234,567,890円",
+        "身長170cm、点数 80/75/90/65/70",
+        "2024-01-01～2024-03-31",
+    ]
+
+    result = anonymize(_with_remarks(admin_table, remarks), load_plan(bench_plan), secrets)
+
+    assert set(result.table["備考"]) == set(remarks)
+    assert result.report["identifiers"]["leftover_total"] == 0
+    assert result.report["compliance"]["compliant"] is True
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "個人番号 1234.5678.9018 / 1234 - 5678 - 9018 / 1234-5678-9018-1234",
+        "電話 03(1234)5678、090.1234.5678 / +81-90-1234-5678",
+        "番号 12345678901234567890123",
+        "4111 1111 1111 1111 と 1234/5678/9018",
+    ],
+)
+def test_identifiers_listed_together_are_each_deleted_whole(text):
+    out = scrub_text(text, mode="pseudonymized")
+    assert not re.search("[0-9０-９]", out)
+    assert scrub_array(pa.array([text]), mode="pseudonymized").values.to_pylist() == [out]
