@@ -21,7 +21,7 @@ from anonymizer import services
 from anonymizer.engine import PlanError, load_plan
 from anonymizer.enums import JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetJob, DatasetJobTransition, ProcessingProfile, ProcessingSecret
-from anonymizer.plans import hierarchy_table_messages
+from anonymizer.plans import hierarchy_table_messages, mode_messages
 from anonymizer.workflow import JobTransitionError
 from contracts.enums import ReportKind
 from contracts.models import ContractReport
@@ -76,6 +76,13 @@ class ProcessingProfileForm(forms.ModelForm):
         model = ProcessingProfile
         fields = ["entry", "plan"]
 
+    def clean_plan(self):
+        plan = self.cleaned_data["plan"]
+        refused = mode_messages(plan)  # 行政機関等匿名加工情報 only (seed 003: 仮名加工情報 is never provided)
+        if refused:
+            raise forms.ValidationError(refused)
+        return plan
+
 
 @admin.register(ProcessingProfile)
 class ProcessingProfileAdmin(SimpleHistoryAdmin):
@@ -128,7 +135,15 @@ class TransitionInline(admin.TabularInline):
     model = DatasetJobTransition
     extra = 0
     can_delete = False
-    fields = ("occurred_at", "from_status", "to_status", "actor_name", "reason")
+    fields = (
+        "occurred_at",
+        "from_status",
+        "to_status",
+        "actor_name",
+        "reason",
+        "plan_digest_before",
+        "plan_digest_after",
+    )
     readonly_fields = fields
 
     def has_add_permission(self, request, obj=None):
@@ -140,6 +155,13 @@ class TransitionInline(admin.TabularInline):
 
 class RestartForm(forms.Form):
     plan = PlanField(label="処理計画", required=False, help_text="変更するときだけ編集してください。")
+    reason = forms.CharField(
+        label="理由",
+        required=False,
+        max_length=500,
+        widget=forms.Textarea(attrs={"rows": 3, "cols": 80}),
+        help_text="処理計画を変更するとき、及び審査の試行と異なる処理計画を確認するときは必須です（保護管理者のみ）。",
+    )
 
 
 @admin.register(DatasetJob)
@@ -159,6 +181,7 @@ class DatasetJobAdmin(_RecordAdmin):
         "attempts",
         "worker",
         "source_file",
+        "plan_digest_text",
         "notes_text",
         "failure",
         "cancel_requested_at",
@@ -180,6 +203,12 @@ class DatasetJobAdmin(_RecordAdmin):
             obj.progress,
             obj.progress,
         )
+
+    @admin.display(description="処理計画のダイジェスト（SHA-256）")
+    def plan_digest_text(self, obj):
+        screened = obj.screened_plan_digest or "（審査の試行の記録なし）"
+        confirmed = f"・保護管理者の確認 {obj.confirmed_plan_digest}" if obj.confirmed_plan_digest else ""
+        return f"作成 {obj.plan_digest}・審査の試行 {screened}{confirmed}"
 
     @admin.display(description="処理計画の注記")
     def notes_text(self, obj):
@@ -211,6 +240,7 @@ class DatasetJobAdmin(_RecordAdmin):
             and request.user.has_perm("anonymizer.run_datasetjob")
             and job.status in (JobStatus.NEEDS_PLAN, JobStatus.FAILED, JobStatus.CANCELLED),
             "restart_form": RestartForm(initial={"plan": job.plan}) if job is not None else None,
+            "awaits_confirmation": job is not None and job.awaits_plan_confirmation,
             "report": job.report if job is not None else None,
             **(extra_context or {}),
         }
@@ -240,9 +270,16 @@ class DatasetJobAdmin(_RecordAdmin):
         form = RestartForm(request.POST or None, initial={"plan": job.plan})
         if request.method == "POST" and form.is_valid():
             try:
-                services.dataset_job_restart(job=job, actor=request.user, plan=form.cleaned_data["plan"] or None)
+                services.dataset_job_restart(
+                    job=job,
+                    actor=request.user,
+                    plan=form.cleaned_data["plan"] or None,
+                    reason=form.cleaned_data["reason"],
+                )
             except services.AnonymizerError as error:
                 form.add_error(None, error.messages)
+            except PermissionDenied as error:  # a plan change by someone not managing the file
+                form.add_error(None, str(error) or "この操作をする権限がありません。")
             except JobTransitionError as error:  # someone else acted first
                 form.add_error(None, str(error))
             else:

@@ -8,13 +8,14 @@ from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from anonymizer.engine.plan import plan_digest
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
 
 
 class ProcessingProfile(models.Model):
     """加工基準 of one personal information file: the agency's processing plan for its columns (roles,
-    mandatory steps, k-anonymity, data subjects). A proposal's item-by-item request is laid over it
-    (anonymizer.plans); what the five standards require cannot be requested away."""
+    mandatory steps, k-anonymity, data subjects), in anonymized mode only. A proposal's item-by-item request
+    is laid over it (anonymizer.plans) and can only make it coarser, never finer."""
 
     entry = models.OneToOneField(
         "files_registry.RegisterEntry", on_delete=models.PROTECT, related_name="processing_profile"
@@ -64,12 +65,21 @@ class DryRun(models.Model):
     def __str__(self) -> str:
         return f"{self.proposal}の試行（{self.created_at:%Y-%m-%d %H:%M}）"
 
+    @property
+    def plan_digest(self) -> str:
+        return plan_digest(self.plan)
+
 
 class DatasetJob(models.Model):
     """The production job of one concluded contract: source → dataset, exactly once.
 
     A running attempt holds a lease (lease_until) that it renews as it advances; an attempt whose worker
-    died leaves the lease to expire, and the next attempt takes the job over (anonymizer.services)."""
+    died leaves the lease to expire, and the next attempt takes the job over (anonymizer.services).
+
+    `screened_plan_digest` is the plan the screening's last completed dry run checked (for a proposal on a
+    dataset already made, 法118: that dataset's plan). A job whose plan differs runs only once a protection
+    manager of the file has confirmed that very plan (`confirmed_plan_digest`, with a reason in the
+    transition)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     contract = models.OneToOneField("contracts.Contract", on_delete=models.PROTECT, related_name="dataset_job")
@@ -78,6 +88,12 @@ class DatasetJob(models.Model):
     )
     plan = models.JSONField("処理計画")
     notes = models.JSONField("処理計画の注記", default=list, blank=True)
+    screened_plan_digest = models.CharField(
+        "審査の試行で確認した処理計画のダイジェスト", max_length=64, blank=True, editable=False
+    )
+    confirmed_plan_digest = models.CharField(
+        "保護管理者が確認した処理計画のダイジェスト", max_length=64, blank=True, editable=False
+    )
     status = models.CharField(
         "状況", max_length=12, choices=JobStatus.choices, default=JobStatus.QUEUED, editable=False
     )
@@ -103,9 +119,24 @@ class DatasetJob(models.Model):
     def __str__(self) -> str:
         return f"{self.contract}の作成処理"
 
+    @property
+    def plan_digest(self) -> str:
+        return plan_digest(self.plan)
+
+    @property
+    def plan_differs_from_screening(self) -> bool:
+        """The plan is not the one screening's dry run checked (False when no dry run was made)."""
+        return bool(self.screened_plan_digest) and self.plan_digest != self.screened_plan_digest
+
+    @property
+    def awaits_plan_confirmation(self) -> bool:
+        """It must not run before a protection manager confirms its plan (anonymizer.services)."""
+        return self.plan_differs_from_screening and self.confirmed_plan_digest != self.plan_digest
+
 
 class DatasetJobTransition(models.Model):
-    """One status change of a dataset job: who (or which attempt), when, why."""
+    """One status change of a dataset job: who (or which attempt), when, why; when a person changed or
+    confirmed the plan, the digests of the plan before and after."""
 
     job = models.ForeignKey(DatasetJob, on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField(max_length=12, choices=JobStatus.choices)
@@ -113,6 +144,8 @@ class DatasetJobTransition(models.Model):
     actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
+    plan_digest_before = models.CharField("変更前の処理計画のダイジェスト", max_length=64, blank=True)
+    plan_digest_after = models.CharField("変更後の処理計画のダイジェスト", max_length=64, blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)
 
     class Meta:

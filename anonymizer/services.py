@@ -27,10 +27,11 @@ from django.db.models import Q
 from django.utils import timezone
 
 from anonymizer import engine
+from anonymizer.engine.plan import plan_digest
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetFile, DatasetJob, DryRun, ProcessingSecret
 from anonymizer.outputs import NotDeliverable, manifest_summary, outputs_seal
-from anonymizer.plans import PlanUnavailable, hierarchy_table_messages, plan_for_request
+from anonymizer.plans import PlanUnavailable, hierarchy_table_messages, mode_messages, plan_for_request
 from anonymizer.workflow import transition
 from anonymizer.workspace import (
     dry_run_label,
@@ -52,6 +53,10 @@ from portal.workflow import actor_name
 logger = logging.getLogger(__name__)
 
 CREATE_DATASET_TASK = "anonymizer.create_dataset"
+PLAN_DIFFERS_FROM_SCREENING = (
+    "処理計画が審査の試行（ドライラン）で確認したものと異なるため、個人情報ファイルの保護管理者が理由を付けて"
+    "確認するまで作成しません。"
+)
 DRY_RUN_TASK = "anonymizer.dry_run"
 
 
@@ -223,10 +228,21 @@ def _existing_dataset_plan(proposal) -> dict:
     return previous.job.plan
 
 
+def _screened_plan_digest(proposal) -> str:
+    """The digest of the plan screening checked: the proposal's last completed dry run's (法118: the plan of
+    the dataset made before); '' when there is none."""
+    if proposal.is_existing_dataset:
+        previous = AnonymizedDataset.objects.filter(summary=proposal.dataset_summary_id).order_by("created_at")
+        return previous.values_list("plan_digest", flat=True).first() or ""
+    run = proposal.dry_runs.filter(status=DryRunStatus.DONE).order_by("-created_at").first()
+    return run.plan_digest if run is not None else ""
+
+
 @transaction.atomic
 def job_for_contract(*, contract) -> DatasetJob:
     """The contract's job, created on first call from the proposal (QUEUED, or NEEDS_PLAN when staff
-    must complete the plan, or FAILED with the reason when no plan can be built)."""
+    must complete the plan, or FAILED with the reason when no plan can be built). It records the digest
+    of the plan screening's dry run checked (see DatasetJob)."""
     existing = DatasetJob.objects.filter(contract=contract).first()
     if existing is not None:
         return existing
@@ -242,7 +258,13 @@ def job_for_contract(*, contract) -> DatasetJob:
         failure = " ".join(exc.messages)
     try:
         with transaction.atomic():  # a savepoint: two first calls at once, one creates
-            job = DatasetJob.objects.create(contract=contract, plan=plan, notes=notes, failure=failure)
+            job = DatasetJob.objects.create(
+                contract=contract,
+                plan=plan,
+                notes=notes,
+                failure=failure,
+                screened_plan_digest=_screened_plan_digest(proposal),
+            )
     except IntegrityError:
         return DatasetJob.objects.get(contract=contract)
     if needs_review:
@@ -287,6 +309,11 @@ def _claim(contract_id: int) -> Claim | None:
         if job.status == JobStatus.RUNNING and job.lease_until and job.lease_until > now:
             return None  # another attempt is alive: never two at once
         if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
+            return None
+        if job.status == JobStatus.QUEUED and job.awaits_plan_confirmation:
+            # The plan is not the one screening's dry run checked (the 加工基準 or the plan changed since):
+            # a protection manager of the file confirms it, with a reason, before anything is made.
+            transition(job, JobStatus.NEEDS_PLAN, reason=PLAN_DIFFERS_FROM_SCREENING)
             return None
         reason = (
             "作成の開始" if job.status == JobStatus.QUEUED else f"第{job.attempts}回の実行が途中で停止したため再実行"
@@ -539,20 +566,48 @@ def dataset_job_cancel(*, job: DatasetJob, actor) -> DatasetJob:
 
 
 @transaction.atomic
-def dataset_job_restart(*, job: DatasetJob, actor, plan: dict | None = None) -> DatasetJob:
-    """Queue a waiting, failed or cancelled job again, with a corrected plan if given (validated)."""
+def dataset_job_restart(*, job: DatasetJob, actor, plan: dict | None = None, reason: str = "") -> DatasetJob:
+    """Queue a waiting, failed or cancelled job again, with a corrected plan if given.
+
+    Changing the plan (validated; 行政機関等匿名加工情報 only), and restarting a job whose plan differs from
+    the one screening's dry run checked, confirm that plan: only a protection manager of the file's
+    organization may, with a reason; the transition records the plan digests before and after and the
+    reason. Raises PermissionDenied, or AnonymizerError (Japanese) with nothing changed.
+    """
     if not actor.has_perm("anonymizer.run_datasetjob"):
         raise PermissionDenied
     locked = DatasetJob.objects.select_for_update().get(pk=job.pk)
-    if plan is not None:
+    before = locked.plan_digest
+    if plan is not None and plan_digest(plan) != before:
         try:
             engine.load_plan(plan)
         except engine.PlanError as exc:
             raise AnonymizerError(["処理計画に誤りがあります。", *exc.messages]) from None
+        refused = mode_messages(plan)
+        if refused:
+            raise AnonymizerError(refused)
         locked.plan = plan
-    locked = transition(locked, JobStatus.QUEUED, actor=actor, reason="担当者による再実行")
+    after = locked.plan_digest
+    changed = after != before
+    reason = reason.strip()
+    if changed or locked.awaits_plan_confirmation:
+        entry = locked.contract.proposal.entry
+        if not organizations_managed_by(actor).filter(pk=entry.organization_id).exists():
+            raise PermissionDenied("処理計画を変更・確認できるのは、個人情報ファイルの保護管理者だけです。")
+        if not reason:
+            raise AnonymizerError("処理計画を変更・確認する理由を入力してください。")
+        what = "処理計画の変更" if changed else "審査の試行と異なる処理計画の確認"
+        new_plan = locked.plan
+        locked = transition(
+            locked, JobStatus.QUEUED, actor=actor, reason=f"{what}: {reason}", plan_digests=(before, after)
+        )
+        locked.plan, locked.confirmed_plan_digest = new_plan, after
+    else:
+        locked = transition(locked, JobStatus.QUEUED, actor=actor, reason=reason or "担当者による再実行")
     locked.cancel_requested_at, locked.failure, locked.finished_at, locked.progress = None, "", None, 0
-    locked.save(update_fields=["plan", "cancel_requested_at", "failure", "finished_at", "progress"])
+    locked.save(
+        update_fields=["plan", "confirmed_plan_digest", "cancel_requested_at", "failure", "finished_at", "progress"]
+    )
     outbox_enqueue(task_name=CREATE_DATASET_TASK, contract_id=locked.contract_id)
     return locked
 

@@ -7,7 +7,7 @@ from portal.workflow import move
 # (from, to): what the move means. Who may make each move is checked in anonymizer/services.py.
 ALLOWED_MOVES: dict[tuple[str, str], str] = {
     (S.QUEUED, S.RUNNING): "作成の開始",
-    (S.QUEUED, S.NEEDS_PLAN): "処理計画の確認が必要（条件指定の抽出など）",
+    (S.QUEUED, S.NEEDS_PLAN): "処理計画の確認が必要（条件指定の抽出、審査の試行と異なる処理計画など）",
     (S.QUEUED, S.CANCELLED): "作成の中止",
     (S.NEEDS_PLAN, S.QUEUED): "処理計画の確認・作成の再開",
     (S.NEEDS_PLAN, S.CANCELLED): "作成の中止",
@@ -25,14 +25,20 @@ class JobTransitionError(Exception):
     """A move the table does not allow; the message is for the person who tried it."""
 
 
-def transition(job: DatasetJob, to: str, *, actor=None, reason: str = "") -> DatasetJob:
-    """Move `job` to status `to` by the table above (locked, logged); JobTransitionError otherwise."""
+def transition(
+    job: DatasetJob, to: str, *, actor=None, reason: str = "", plan_digests: tuple[str, str] | None = None
+) -> DatasetJob:
+    """Move `job` to status `to` by the table above (locked, logged); JobTransitionError otherwise.
+    `plan_digests` (before, after): the move changes or confirms the plan, and the history row says which."""
+    before, after = plan_digests or ("", "")
     return move(
         job,
         to,
         allowed=ALLOWED_MOVES,
         statuses=S,
-        log=lambda locked, **fields: DatasetJobTransition.objects.create(job=locked, **fields),
+        log=lambda locked, **fields: DatasetJobTransition.objects.create(
+            job=locked, plan_digest_before=before, plan_digest_after=after, **fields
+        ),
         actor=actor,
         reason=reason,
         error=JobTransitionError,

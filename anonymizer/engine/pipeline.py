@@ -43,7 +43,7 @@ from .leftover import scan_array
 from .perturb import microaggregate, swap
 from .plan import Plan
 from .processing_secrets import ProcessingSecrets, SecretRecord
-from .report import Distributions, build_report
+from .report import Distributions, build_report, distribution_columns
 from .spill import DEFAULT_BUDGET_BYTES, HeldChunks
 from .steps import StepStats, apply_row_steps, global_steps, repeated_dictionary, row_steps
 
@@ -159,6 +159,37 @@ def default_threads() -> int:
 
 
 def run(
+    src: TableSource, plan: Plan, secrets: ProcessingSecrets, *, progress: Progress | None = None, **options: Any
+) -> RunResult:
+    """Run ``plan`` over ``src`` (the options as in :func:`anonymize_file`).
+
+    A step failing with anything but an EngineError (a case the plan's validation did not foresee) ends
+    the run with an OperationError whose message names no value, and the original is not chained: its
+    text or traceback could quote a cell. What ``progress`` raises (a cancellation) and I/O or memory
+    errors pass through unchanged."""
+    from_progress: list[BaseException] = []
+
+    def guarded(share: float | None) -> None:
+        try:
+            if progress is not None:
+                progress(share)
+        except BaseException as exc:
+            from_progress.append(exc)
+            raise
+
+    try:
+        return _run(src, plan, secrets, progress=guarded, **options)
+    except (EngineError, OSError, MemoryError):
+        raise
+    except Exception as exc:
+        if any(exc is raised for raised in from_progress):
+            raise
+        raise OperationError(
+            "処理計画の適用中に想定外の誤りが起きました（処理計画の列の種類・処理と原データの値の形式を確認してください）"
+        ) from None
+
+
+def _run(
     src: TableSource,
     plan: Plan,
     secrets: ProcessingSecrets,
@@ -195,7 +226,7 @@ def run(
         writing: Future | None = None
         collected: list[pa.Table] = []
         leftovers: dict[str, dict[str, int]] = {}
-        after = Distributions(_dist_columns(plan), top_n=plan.dataset.get("top_n", 10))
+        after = Distributions(distribution_columns(plan), top_n=plan.dataset.get("top_n", 10))
         before = state.before
         offset = 0
         out_cols = plan.output_columns
@@ -370,7 +401,7 @@ def _global_pass(
     ds = plan.dataset
     gcols = _global_columns(plan)
     numeric_cols = {c.name for c in plan.columns if c.name in gcols and any(s.op == "microaggregate" for s in c.steps)}
-    subj_col = (ds.get("data_subjects") or {}).get("column")
+    subj_col = plan.subject_column
     held_cols = [c for c in plan.output_columns if c not in gcols]
     needed = list(
         dict.fromkeys(

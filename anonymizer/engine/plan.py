@@ -27,6 +27,9 @@ SCHEMA_PATH = Path(__file__).resolve().parent.parent / "schema" / "processing-pl
 GLOBAL_OPS = frozenset({"rare_categories", "microaggregate", "swap"})
 NUMERIC_OPS = frozenset({"microaggregate", "noise"})  # need a numeric column type
 DATE_LEVELS = ("year", "year_month", "fiscal_year")
+# 法114条1項2号 / seed 000 審査基準②: a dataset describes at least 1000 本人. A plan may ask for more, never
+# fewer (the schema's minimum says the same).
+MIN_DATA_SUBJECTS = 1000
 ADDRESS_LEVELS = ("prefecture", "municipality")
 
 ROLE_LABELS = {
@@ -101,6 +104,15 @@ class Plan:
         return [c.name for c in self.columns if c.role == "quasi_identifier" and not c.dropped]
 
     @property
+    def subject_column(self) -> str | None:
+        """The column whose distinct values are the 本人 (data subjects): ``data_subjects.column``, else the
+        first linking code (one code per person), else None (then rows are counted)."""
+        column = (self.dataset.get("data_subjects") or {}).get("column")
+        if column:
+            return column
+        return next((c.name for c in self.columns if c.role == "linking_code"), None)
+
+    @property
     def sensitive(self) -> str | None:
         ldiv = self.dataset.get("l_diversity")
         return ldiv["sensitive"] if ldiv else None
@@ -152,7 +164,6 @@ def load_plan(source: str | Path | bytes | dict[str, Any], *, base_dir: str | Pa
     messages += _dataset_messages(data, columns)
     if messages:
         raise PlanError(messages)
-    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
     return Plan(
         version=data["plan_version"],
         name=data.get("name", ""),
@@ -161,9 +172,16 @@ def load_plan(source: str | Path | bytes | dict[str, Any], *, base_dir: str | Pa
         suppressed_value=data.get("suppressed_value", "*"),
         columns=tuple(columns),
         dataset=dict(data.get("dataset") or {}),
-        digest=hashlib.sha256(canonical.encode("utf-8")).hexdigest(),
+        digest=plan_digest(data),
         raw=data,
     )
+
+
+def plan_digest(data: dict[str, Any]) -> str:
+    """SHA-256 of the plan's canonical JSON (sorted keys, no spaces): the same plan, the same digest,
+    however its keys were ordered or stored. ``Plan.digest`` is this of the validated data."""
+    canonical = json.dumps(data, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
 
 
 def _looks_like_path(text: str) -> bool:
@@ -243,6 +261,8 @@ def _schema_messages(data: dict[str, Any]) -> list[str]:
         elif kind in ("maximum", "exclusiveMaximum"):
             op = "以下" if kind == "maximum" else "未満"
             out.append(f"{where} は {err.validator_value} {op}でなければなりません")
+        elif kind == "multipleOf":
+            out.append(f"{where} は {err.validator_value} の倍数でなければなりません")
         elif kind in ("minItems", "minLength"):
             out.append(f"{where} が空です")
         elif kind == "uniqueItems":
@@ -348,12 +368,14 @@ def _dataset_messages(data: dict[str, Any], columns: list[ColumnPlan]) -> list[s
     kept = {c.name for c in columns if not c.dropped}
     out: list[str] = []
     kanon = ds.get("k_anonymity")
+    qis: list[str] = []
     if kanon:
         for qi in kanon.get("quasi_identifiers", []):
             if qi not in names:
                 out.append(f'k-匿名性の準識別子 "{qi}" が列の一覧にありません')
             elif qi not in kept:
                 out.append(f'k-匿名性の準識別子 "{qi}" は削除される列です')
+        qis = kanon.get("quasi_identifiers") or [c.name for c in columns if c.role == "quasi_identifier"]
         if not kanon.get("quasi_identifiers") and not any(
             c.role == "quasi_identifier" and not c.dropped for c in columns
         ):
@@ -361,7 +383,24 @@ def _dataset_messages(data: dict[str, Any], columns: list[ColumnPlan]) -> list[s
                 "k-匿名性の準識別子がありません（quasi_identifiers を指定するか、列の role を "
                 "quasi_identifier にしてください）"
             )
+        min_count = (ds.get("unique_descriptions") or {}).get("min_count")
+        if min_count is not None and min_count < kanon["k"]:
+            # seed 002 3-2-4: a value held by fewer than k records is as unique as the classes k forbids
+            out.append(
+                f"dataset の unique_descriptions の min_count（{min_count}）は k-匿名性の k（{kanon['k']}）"
+                "以上にしてください"
+            )
     ldiv = ds.get("l_diversity")
+    # Classes and l-diversity are counted on categories, while micro-aggregated values are numbers decided
+    # after the classes: the run could not count them, so the two never meet on one column.
+    checked = [(q, "k-匿名性の準識別子") for q in qis] + ([(ldiv["sensitive"], "l-多様性の機微な属性")] if ldiv else [])
+    by_name = {c.name: c for c in columns}
+    for name, what in checked:
+        if name in by_name and "microaggregate" in by_name[name].ops:
+            out.append(
+                f'列 "{name}" の処理 "microaggregate" は{what}には使えません（一般化やトップ／ボトムコーディングで'
+                "粗くしてください）"
+            )
     if ldiv and ldiv["sensitive"] not in kept:
         out.append(f'l-多様性の機微な属性 "{ldiv["sensitive"]}" が出力される列にありません')
     if ldiv and not kanon:

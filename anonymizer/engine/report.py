@@ -11,6 +11,7 @@ columns show no minimum or maximum (an extreme is exactly the unique description
 
 from __future__ import annotations
 
+import re
 from collections import Counter
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from .kanon import class_stats
-from .plan import ROLE_LABELS, Plan
+from .plan import MIN_DATA_SUBJECTS, ROLE_LABELS, Plan
 
 if TYPE_CHECKING:
     from .pipeline import GlobalState
@@ -42,17 +43,23 @@ STANDARDS = {
         "3": "③ 不正に利用されることにより財産的被害が生じるおそれがある記述等の削除",
     },
 }
-REPLACING_OPS = {"drop", "pseudonymize", "generalize"}
-UNIQUE_OPS = {
-    "top_code",
-    "bottom_code",
-    "generalize",
-    "microaggregate",
-    "noise",
-    "suppress_cells",
-    "rare_categories",
-    "swap",
-}
+NUMERIC_TYPES = ("integer", "number")
+PERTURBING_OPS = {"noise", "microaggregate"}  # the published numbers are no longer anyone's true values
+_NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
+_BAND = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)～")  # 「20～29」「20～25未満」 (generalize_bands)
+
+
+def distribution_columns(plan: Plan) -> list[str]:
+    """The output columns whose value counts a run keeps: quasi-identifiers, sensitive and other attributes
+    (the report's distributions), and what the verdict measures on the output: identifiers kept in a
+    generalised form (①) and numeric columns (④). Never a pseudonymized column (its values are IDs)."""
+    return [
+        c.name
+        for c in plan.columns
+        if not c.dropped
+        and "pseudonymize" not in c.ops
+        and (c.role in ("quasi_identifier", "sensitive", "attribute", "identifier") or c.type in NUMERIC_TYPES)
+    ]
 
 
 class Distributions:
@@ -157,6 +164,7 @@ def build_report(
             }
         )
     subj_cfg = ds.get("data_subjects") or {}
+    subject_column = plan.subject_column
     hashes = state.subjects_hash
     subjects = len(np.unique(hashes[kept_rows])) if hashes is not None else output_rows
     min_count = max(k_target or 1, 10)
@@ -179,8 +187,9 @@ def build_report(
         },
         "data_subjects": {
             "count": subjects,
-            "counted_by": subj_cfg.get("column") or "行数",
-            "minimum": subj_cfg.get("minimum", 1000),
+            # a linking code is one person's: several rows of one person count once (seed 000 審査基準②)
+            "counted_by": subject_column if hashes is not None and subject_column else "行数",
+            "minimum": max(subj_cfg.get("minimum", MIN_DATA_SUBJECTS), MIN_DATA_SUBJECTS),
             "source_count": subj_cfg.get("source_count"),
         },
         "identifiers": {
@@ -192,18 +201,24 @@ def build_report(
                 c.name for c in plan.columns if not c.dropped and any(s.op == "pseudonymize" for s in c.steps)
             ],
         },
-        "columns": {c.name: _column_entry(c, plan) for c in plan.columns},
+        "columns": {},
         "distributions": {
-            name: {"before": before.summary(name, min_count), "after": after.summary(name, min_count)}
+            name: {
+                # an identifier's source values are never summarised (they are the names themselves)
+                "before": None if plan.column(name).role == "identifier" else before.summary(name, min_count),
+                "after": after.summary(name, min_count),
+            }
             for name in after.counts
         },
         "timings": {k: round(v, 4) for k, v in timings.items()},
     }
-    report["compliance"] = _verdict(plan, report, after)
+    measured = _measured_fails(plan, after)
+    report["columns"] = {c.name: _column_entry(c, plan, measured) for c in plan.columns}
+    report["compliance"] = _verdict(plan, report, after, measured)
     return report
 
 
-def _column_entry(col: Any, plan: Plan) -> dict[str, Any]:
+def _column_entry(col: Any, plan: Plan, measured: dict[str, dict[str, list[str]]]) -> dict[str, Any]:
     ops = []
     for s in col.steps:
         params = {k: v for k, v in s.params.items() if k != "hierarchy"}
@@ -213,15 +228,17 @@ def _column_entry(col: Any, plan: Plan) -> dict[str, Any]:
         "role_label": ROLE_LABELS[col.role],
         "output": "削除" if col.dropped else "出力",
         "operations": ops,
-        "standards": _standards_met(col, plan),
+        "standards": _standards_met(col, plan, measured),
     }
 
 
-def _standards_met(col: Any, plan: Plan) -> list[str]:
+def _standards_met(col: Any, plan: Plan, measured: dict[str, dict[str, list[str]]]) -> list[str]:
+    """The standards this column's treatment meets, as measured: a column named in a measured failure of a
+    standard (an identifier still telling people apart, a rare value left at a numeric tail) is not listed."""
     ops = set(col.ops)
     out: list[str] = []
     names = STANDARDS[plan.mode]
-    if col.role == "identifier" and ops & REPLACING_OPS:
+    if col.role == "identifier" and ops & {"drop", "pseudonymize", "generalize"} and col.name not in measured["1"]:
         out.append(names["1"])
     if col.role == "quasi_identifier" and ops & {"drop", "generalize"}:
         out.append(names["1"])
@@ -230,7 +247,7 @@ def _standards_met(col: Any, plan: Plan) -> list[str]:
     if plan.mode == "anonymized":
         if col.role == "linking_code" and ops & {"drop", "pseudonymize"}:
             out.append(names["3"])
-        if ops & {"top_code", "bottom_code", "rare_categories"}:
+        if ops & {"top_code", "bottom_code", "rare_categories"} and col.name not in measured["4"]:
             out.append(names["4"])
         if ops & {"suppress_cells", "microaggregate", "swap", "noise"} or (
             col.name in plan.quasi_identifiers and plan.dataset.get("k_anonymity") and not col.dropped
@@ -238,17 +255,105 @@ def _standards_met(col: Any, plan: Plan) -> list[str]:
             out.append(names["5"])
     elif (col.role == "financial" and ops & {"drop", "pseudonymize"}) or "scrub_identifiers" in ops:
         out.append(names["3"])
+    return list(dict.fromkeys(out))
+
+
+def _unique_threshold(plan: Plan) -> int:
+    """Fewer records than this make a value a unique description: ``unique_descriptions.min_count`` (at
+    least 2 and at least k, checked by the plan), else k, else 2."""
+    kanon = plan.dataset.get("k_anonymity") or {}
+    return (plan.dataset.get("unique_descriptions") or {}).get("min_count") or kanon.get("k") or 2
+
+
+def _measured_fails(plan: Plan, after: Distributions) -> dict[str, dict[str, list[str]]]:
+    """What the output itself shows, per standard and column: ① an identifier kept in a generalised form
+    whose values still tell fewer than k people apart; ④ a unique description left in a quasi-identifier,
+    a sensitive column or at the tails of a numeric column."""
+    out: dict[str, dict[str, list[str]]] = {"1": {}, "4": {}}
+    kanon = plan.dataset.get("k_anonymity")
+    threshold = _unique_threshold(plan)
+    k = kanon["k"] if kanon else threshold
+    for col in plan.columns:
+        ops = set(col.ops)
+        q = f'列 "{col.name}"'
+        if col.dropped:
+            continue
+        if col.role == "identifier" and "pseudonymize" not in ops:
+            # seed 002 3-2-1: a generalised identifying description must no longer single anyone out
+            if "generalize" not in ops:
+                reason = f"{q} は特定の個人を識別できる記述等ですが、削除・仮IDへの置換・一般化のいずれもされていません"
+            else:
+                rare = after.rare(col.name, k, plan.suppressed_value)
+                if rare is None:
+                    reason = f"{q} は一般化後も値の種類が多く、特定の個人を識別できないことを確認できません"
+                elif rare:
+                    reason = f"{q} は一般化後も {k} 件未満しかない値が {rare} 種類残っており、特定の個人を識別できます"
+                else:
+                    reason = ""
+            if reason:
+                out["1"].setdefault(col.name, []).append(reason)
+        if plan.mode != "anonymized":
+            continue
+        reasons = []
+        if col.type in NUMERIC_TYPES and not ops & PERTURBING_OPS:
+            # seed 002 3-2-4 事例2: an extreme value (116歳, a 170 cm child) held by a few records
+            tail = _tail_rare(col, after, threshold, plan.suppressed_value)
+            if tail is None:
+                reasons.append(f"{q} は値の種類が多く、特異な値（極端な値）が残っていないことを確認できません")
+            elif tail:
+                reasons.append(
+                    f"{q} の最大側・最小側に {threshold} 件未満しかない値が {tail} 種類残っています"
+                    "（トップ／ボトムコーディング等でまとめてください）"
+                )
+        if col.role in ("quasi_identifier", "sensitive") and (
+            col.type not in NUMERIC_TYPES or ops & {"generalize", "rare_categories"}
+        ):
+            rare = after.rare(col.name, threshold, plan.suppressed_value)
+            if rare is None:
+                reasons.append(f"{q} は値の種類が多く、特異な記述等が残っていないことを確認できません")
+            elif rare:
+                reasons.append(f"{q} に {threshold} 件未満しかない値が {rare} 種類残っています（特異な記述等）")
+        if reasons:
+            out["4"][col.name] = list(dict.fromkeys(reasons))
     return out
 
 
-def _verdict(plan: Plan, report: dict[str, Any], after: Distributions) -> dict[str, Any]:
+def _tail_rare(col: Any, after: Distributions, min_count: int, marker: str) -> int | None:
+    """How many distinct output values of a numeric column lie beyond every value held by ``min_count``
+    records or more, at either end (None when the values were too many to count). Numbers and band labels
+    (「200～219」) are ordered by value; the labels of the column's own top/bottom coding are the coding
+    itself and are not counted; other labels have no order and are left to the other checks."""
+    if col.name in after.too_many or col.name not in after.counts:
+        return None
+    coded = {
+        s.get("label") or f"{s.get('threshold'):g}{s.get('unit', '')}{'以上' if s.op == 'top_code' else '以下'}"
+        for s in col.steps
+        if s.op in ("top_code", "bottom_code")
+    }
+    ordered: list[tuple[float, int]] = []
+    for value, count in after.counts[col.name].items():
+        if value == marker or value in coded:
+            continue
+        if _NUMBER.match(value):
+            ordered.append((float(value), count))
+        elif band := _BAND.match(value):
+            ordered.append((float(band.group(1)), count))
+    common = [position for position, count in ordered if count >= min_count]
+    if not common:
+        return len(ordered)
+    low, high = min(common), max(common)
+    return sum(1 for position, _ in ordered if position < low or position > high)
+
+
+def _verdict(
+    plan: Plan, report: dict[str, Any], after: Distributions, measured: dict[str, dict[str, list[str]]]
+) -> dict[str, Any]:
     names = STANDARDS[plan.mode]
     fails: dict[str, list[str]] = {key: [] for key in names}
     for col in plan.columns:
         ops = set(col.ops)
         q = f'列 "{col.name}"'
-        if col.role == "identifier" and not ops & REPLACING_OPS:
-            fails["1"].append(f"{q} は特定の個人を識別できる記述等ですが、削除・置換・一般化されていません")
+        fails["1"].extend(measured["1"].get(col.name, []))
         if col.role == "id_code" and not ops & {"drop", "pseudonymize"}:
             fails["2"].append(f"{q} は個人識別符号ですが、削除されていません")
         if col.role == "free_text" and not col.dropped and "scrub_identifiers" not in ops:
@@ -259,6 +364,8 @@ def _verdict(plan: Plan, report: dict[str, Any], after: Distributions) -> dict[s
         if col.role == "financial" and not ops & {"drop", "pseudonymize"}:
             key = "3" if plan.mode == "pseudonymized" else "1"
             fails[key].append(f"{q} は財産的被害が生じるおそれがある記述等ですが、削除されていません")
+        if plan.mode == "anonymized":
+            fails["4"].extend(measured["4"].get(col.name, []))
     leftover = report["identifiers"]["leftover"]
     if report["identifiers"]["leftover_total"]:
         where = "、".join(f'"{c}"' for c in leftover)
@@ -266,7 +373,6 @@ def _verdict(plan: Plan, report: dict[str, Any], after: Distributions) -> dict[s
             f"出力に個人識別符号等のパターンが {report['identifiers']['leftover_total']} 件残っています（列 {where}）"
         )
     if plan.mode == "anonymized":
-        _unique_fails(plan, report, after, fails["4"])
         _nature_fails(plan, report, fails["5"])
     standards = {names[key]: {"passed": not fails[key], "reasons": fails[key]} for key in names}
     subjects = _subject_fails(plan, report)
@@ -281,33 +387,15 @@ def _verdict(plan: Plan, report: dict[str, Any], after: Distributions) -> dict[s
     }
 
 
-def _unique_fails(plan: Plan, report: dict[str, Any], after: Distributions, out: list[str]) -> None:
-    """seed 002 3-2-4: no unique description left in a quasi-identifier or sensitive column."""
-    kanon = plan.dataset.get("k_anonymity") or {}
-    min_count = (plan.dataset.get("unique_descriptions") or {}).get("min_count") or kanon.get("k") or 2
-    for col in plan.columns:
-        if col.dropped or col.role not in ("quasi_identifier", "sensitive"):
-            continue
-        q = f'列 "{col.name}"'
-        if col.type in ("integer", "number") and not set(col.ops) & UNIQUE_OPS:
-            out.append(f"{q} は数値ですが、トップ／ボトムコーディング等の特異な値の処理がありません")
-            continue
-        if col.type in ("integer", "number") and not set(col.ops) & {"generalize", "rare_categories"}:
-            continue  # coded or perturbed numbers: rare exact values are expected and not descriptions
-        rare = after.rare(col.name, min_count, plan.suppressed_value)
-        if rare is None:
-            out.append(f"{q} は値の種類が多く、特異な記述等が残っていないことを確認できません")
-        elif rare:
-            out.append(f"{q} に {min_count} 件未満しかない値が {rare} 種類残っています（特異な記述等）")
-
-
 def _nature_fails(plan: Plan, report: dict[str, Any], out: list[str]) -> None:
-    """seed 002 3-2-5: k-anonymity (and l-diversity) on the quasi-identifiers, within the suppression limit."""
+    """seed 002 3-2-5: k-anonymity (and l-diversity) on the quasi-identifiers, within the suppression limit.
+    An anonymized plan always names its quasi-identifiers and k: without them nothing shows that a record
+    cannot be singled out by the attributes others may know (the roles alone can be set aside)."""
     p = report["privacy"]
-    has_qi = any(c.role == "quasi_identifier" and not c.dropped for c in plan.columns)
     if not plan.dataset.get("k_anonymity"):
-        if has_qi:
-            out.append("準識別子について k-匿名性の確認（dataset.k_anonymity）が指定されていません")
+        out.append(
+            "準識別子についての k-匿名性（dataset.k_anonymity）が指定されていません（準識別子と k を定めてください）"
+        )
         return
     if report["rows"]["output"] == 0:
         out.append("出力されるレコードがありません")
@@ -327,13 +415,17 @@ def _nature_fails(plan: Plan, report: dict[str, Any], out: list[str]) -> None:
 
 
 def _subject_fails(plan: Plan, report: dict[str, Any]) -> list[str]:
-    """seed 000 審査基準②: 本人の数が1000人以上かつ個人情報ファイルを構成する保有個人情報の本人の数以下."""
+    """seed 000 審査基準② (法114条1項2号): 本人の数が1000人以上かつ個人情報ファイルを構成する保有個人情報の
+    本人の数以下. The floor of 1000 cannot be lowered by a plan."""
     if plan.mode != "anonymized":
         return []
     d = report["data_subjects"]
     out = []
     if d["count"] < d["minimum"]:
-        out.append(f"本人の数が {d['count']} 人で、{d['minimum']} 人以上という審査基準②を満たしません")
+        out.append(
+            f"本人の数が {d['count']} 人（数え方: {d['counted_by']}）で、{d['minimum']} 人以上という審査基準②を"
+            "満たしません"
+        )
     if d["source_count"] is not None and d["count"] > d["source_count"]:
         out.append(f"本人の数 {d['count']} 人が個人情報ファイルの本人の数 {d['source_count']} 人を超えています")
     return out

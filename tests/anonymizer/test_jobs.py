@@ -80,7 +80,7 @@ def test_dataset_job_publishes_the_summary_to_the_register(contract):
     assert summary.subject_count == dataset.subject_count
     assert summary.accepts_proposals_on(timezone.localdate())
     assert items["住所"] == "都道府県単位に置換え"
-    assert items["点数"].startswith("90以上をまとめる")
+    assert items["点数"] == "ノイズの付加、90以上をまとめる（トップコーディング）"  # coded after the noise
     assert "氏名" not in items
 
 
