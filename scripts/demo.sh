@@ -11,7 +11,8 @@ mkdir -p "$PORTAL_DATA_DIR/broker/queue" "$PORTAL_DATA_DIR/broker/processed"
 .venv/bin/python manage.py migrate --noinput -v 0
 .venv/bin/python manage.py seed_demo
 
-.venv/bin/celery -A portal worker --beat --pool=solo --loglevel=INFO \
+# One worker for everything: on SQLite there are no database roles to keep the archive apart.
+.venv/bin/celery -A portal worker --beat --pool=solo --loglevel=INFO -Q celery,audit_archive \
   --schedule "$PORTAL_DATA_DIR/celerybeat-schedule" >"$PORTAL_DATA_DIR/worker.log" 2>&1 &
 worker=$!
 .venv/bin/python manage.py runserver --noreload "127.0.0.1:$port" &
