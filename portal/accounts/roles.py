@@ -89,6 +89,8 @@ _OUTSOURCING_READ = [
     "compliance.view_outsourcingclause",
     "compliance.view_outsourcingtransition",
     "compliance.view_subcontracting",
+    "compliance.view_subcontractingclause",
+    "compliance.view_subcontractingtransition",
     "compliance.view_outsourcinginspection",
 ]
 _OUTSOURCING_MANAGE = [
@@ -97,8 +99,21 @@ _OUTSOURCING_MANAGE = [
     "compliance.change_outsourcing",
     "compliance.change_outsourcingclause",
     "compliance.add_subcontracting",
+    "compliance.change_subcontracting",
+    "compliance.change_subcontractingclause",
     "compliance.add_outsourcinginspection",
 ]
+# The protection managers' inspections (点検, 第30条・第13条・第17条第2項) and the corrections of delivered
+# datasets (誤りの訂正等, 第8条): which ones is compliance.selectors (organization).
+_INSPECTIONS_READ = ["compliance.view_inspection", "compliance.view_datasetcorrection"]
+_INSPECTIONS_MANAGE = [
+    *_INSPECTIONS_READ,
+    "compliance.add_inspection",
+    "compliance.change_inspection",
+    "compliance.add_datasetcorrection",
+    "compliance.change_datasetcorrection",
+]
+_INSPECTIONS_OVERSEE = ["compliance.oversee_inspection", "compliance.oversee_datasetcorrection"]
 
 # The anonymizer (issue 5): jobs and datasets are followed by the managers; the processing standard
 # (加工基準) and the processing secrets (加工方法等情報, seed 002 3-3) belong to the file's protection
@@ -122,6 +137,8 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.CHIEF_MANAGER: [
         *_INCIDENTS_MANAGE,
         *_OUTSOURCING_MANAGE,
+        *_INSPECTIONS_MANAGE,
+        *_INSPECTIONS_OVERSEE,
         "compliance.oversee_incident",
         "compliance.oversee_outsourcing",
         *_REGISTER_READ,
@@ -165,6 +182,7 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.PROTECTION_MANAGER: [
         *_INCIDENTS_MANAGE,
         *_OUTSOURCING_MANAGE,
+        *_INSPECTIONS_MANAGE,
         *_REGISTER_READ,
         *_PROPOSALS_READ,
         *_ACCESS_RECORDS_READ,
@@ -202,6 +220,8 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
     StaffRole.AUDIT_OFFICER: [
         *_INCIDENTS_REPORT,
         *_OUTSOURCING_READ,
+        *_INSPECTIONS_READ,
+        *_INSPECTIONS_OVERSEE,
         "compliance.oversee_incident",
         "compliance.oversee_outsourcing",
         *_REGISTER_READ,

@@ -32,13 +32,26 @@ class StepKind(models.TextChoices):
     COMMISSION_REPORT = "commission_report", "個人情報保護委員会への報告（第28条第2項）"
 
 
-# seed 004 第27条第5項・第28条第1項: an incident is closed only once these are on record.
-# The publication decision is either kind of PUBLICATION_DECISION.
+# seed 004 第28条第1項: the publication decision is either kind (see workflow.CLOSING_RULES).
 PUBLICATION_DECISION = (StepKind.PUBLICATION, StepKind.NO_PUBLICATION)
 
 
 class OutsourcingStatus(models.TextChoices):
     PREPARING = "preparing", "契約準備中"
+    ACTIVE = "active", "有効"
+    ENDED = "ended", "終了"
+
+
+class OutsourcingKind(models.TextChoices):
+    """How the outside party works for the agency: under an outsourcing contract (第26条第1項–第5項) or as
+    dispatched workers under a worker-dispatch contract (労働者派遣契約, 第26条第6項)."""
+
+    OUTSOURCING = "outsourcing", "業務の委託（第26条第1項）"
+    DISPATCH = "dispatch", "派遣労働者による業務（第26条第6項）"
+
+
+class SubcontractingStatus(models.TextChoices):
+    APPROVED = "approved", "承認済み（再委託契約の確認前）"
     ACTIVE = "active", "有効"
     ENDED = "ended", "終了"
 
@@ -64,8 +77,24 @@ class Clause(models.TextChoices):
         ),
     )
 
+    # 第26条第6項: the worker-dispatch contract states the duties of handling the data.
+    DISPATCH_TERMS = (
+        "dispatch_terms",
+        "秘密保持義務等の行政機関等匿名加工情報の取扱いに関する事項（労働者派遣契約書）",
+    )
 
-CLAUSE_ITEM_NUMBERS = {clause: f"第26条第1項第{n}号" for n, clause in enumerate(Clause, start=1)}
+
+# The items each kind of contract must state: 第26条第1項第1号–第8号 (a subcontract too, 第5項), or the
+# worker-dispatch contract's one item (第6項).
+CLAUSES_OF_OUTSOURCING = tuple(clause for clause in Clause if clause != Clause.DISPATCH_TERMS)
+CLAUSES_OF_KIND = {
+    OutsourcingKind.OUTSOURCING: CLAUSES_OF_OUTSOURCING,
+    OutsourcingKind.DISPATCH: (Clause.DISPATCH_TERMS,),
+}
+CLAUSE_ITEM_NUMBERS = {
+    **{clause: f"第26条第1項第{n}号" for n, clause in enumerate(CLAUSES_OF_OUTSOURCING, start=1)},
+    Clause.DISPATCH_TERMS: "第26条第6項",
+}
 
 
 class InspectionResult(models.TextChoices):
@@ -78,3 +107,26 @@ class InspectionMethod(models.TextChoices):
     ON_SITE = "on_site", "実地検査"
     DOCUMENTS = "documents", "書面による確認"
     REMOTE = "remote", "オンラインによる確認"
+    # 第26条第5項: a subcontractor is inspected by the agency itself or through the contractor.
+    THROUGH_CONTRACTOR = "through_contractor", "委託先を通じた確認（再委託先）"
+
+
+# --- Inspections by the protection managers (点検, seed 004 第30条) ---
+
+
+class InspectionSubject(models.TextChoices):
+    """What a protection manager's inspection (点検) looked at."""
+
+    MEDIA = "media", "記録媒体（第30条）"
+    PROCESSING_PATHS = "processing_paths", "処理経路（第30条）"
+    STORAGE = "storage", "保管方法（第30条）"
+    # 第13条: 「当該設定の定期的確認」 of the download warning.
+    DOWNLOAD_ALERT_SETTINGS = "download_alert_settings", "ダウンロードの警告の設定の定期的確認（第13条）"
+    # 第17条第2項: 「消去等の実施状況を重点的に確認」 of temporary copies.
+    TEMPORARY_COPIES = "temporary_copies", "一時的な複製の消去等の実施状況の確認（第17条第2項）"
+    OTHER = "other", "その他"
+
+
+class InspectionOccasion(models.TextChoices):
+    REGULAR = "regular", "定期"
+    AD_HOC = "ad_hoc", "随時"

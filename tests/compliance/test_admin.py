@@ -101,9 +101,9 @@ def test_incident_of_another_organization_is_not_shown_nor_its_history(
     change = client.get(_change_url(other))
     history = client.get(reverse("admin:compliance_incident_history", args=[other.pk]))
 
-    assert change.status_code == 302  # the admin's "does not exist" answer
+    assert change.status_code == 404  # "no access" answers as "does not exist" (portal/admin_objects.py)
     assert history.status_code == 404
-    assert not AccessRecord.objects.filter(action="view", object_type="compliance.incident").exists()
+    assert not AccessRecord.objects.filter(action="view", result="success", object_type="compliance.incident").exists()
 
 
 def test_a_screener_sees_only_the_incidents_they_reported(client, chief_manager):
@@ -248,6 +248,7 @@ def test_outsourcing_added_in_the_admin_gets_the_eight_items(client, protection_
     response = client.post(
         reverse("admin:compliance_outsourcing_add"),
         {
+            "kind": "outsourcing",
             "name": "株式会社加工",
             "corporate_number": CORPORATE_NUMBER,
             "organization": organization.pk,
@@ -269,6 +270,7 @@ def test_outsourcing_with_a_wrong_corporate_number_is_refused_in_the_admin(clien
     response = client.post(
         reverse("admin:compliance_outsourcing_add"),
         {
+            "kind": "outsourcing",
             "name": "株式会社加工",
             "corporate_number": "1234567890123",
             "work": "加工作業",
@@ -313,7 +315,7 @@ def test_the_list_filter_done_shows_the_inspected(client, chief_manager):
 
     inspected = outsourcing_active(chief_manager, name="検査済み株式会社")
     outsourcing_active(chief_manager, name="未検査株式会社")
-    services.inspection_record(
+    services.outsourcing_inspection_record(
         outsourcing=inspected,
         actor=chief_manager,
         inspected_on=timezone.localdate(),
@@ -343,7 +345,7 @@ def test_outsourcing_list_is_limited_to_the_organization_of_a_protection_manager
     assert history.status_code == 404
 
 
-def _outsourcing_post(client, outsourcing, *, clauses=None, subcontracting=None, **fields):
+def _outsourcing_post(client, outsourcing, *, clauses=None, subcontracting=None, inspection=None, **fields):
     """The change page's form as a browser would send it, with `fields` changed, clause rows and one new
     re-contracting approval."""
     page = client.get(_change_url(outsourcing))
@@ -367,6 +369,9 @@ def _outsourcing_post(client, outsourcing, *, clauses=None, subcontracting=None,
         data.update({f"subcontractings-0-{key}": value for key, value in subcontracting.items()})
     for prefix in ("inspections", "transitions"):
         data.update({f"{prefix}-TOTAL_FORMS": "0", f"{prefix}-INITIAL_FORMS": "0"})
+    if inspection:
+        data["inspections-TOTAL_FORMS"] = "1"
+        data.update({f"inspections-0-{key}": value for key, value in inspection.items()})
     return client.post(_change_url(outsourcing), data, follow=True)
 
 
@@ -429,6 +434,30 @@ def test_subcontracting_approved_on_the_page_once_every_clause_is_checked(client
     assert (approval.subcontractor, approval.is_subsidiary, approval.approved_by) == (
         "再委託先株式会社",
         True,
+        chief_manager,
+    )
+
+
+def test_a_contractor_inspection_recorded_on_the_outsourcing_page(client, chief_manager):
+    outsourcing = outsourcing_active(chief_manager)
+    client.force_login(chief_manager)
+
+    _outsourcing_post(
+        client,
+        outsourcing,
+        inspection={
+            "inspected_on": timezone.localdate().isoformat(),
+            "method": "on_site",
+            "inspector": "検査 一郎",
+            "result": InspectionResult.ADEQUATE,
+            "findings": "保管庫を確認した。",
+        },
+    )
+
+    inspection = outsourcing.inspections.get()
+    assert (inspection.subcontracting, inspection.inspector, inspection.recorded_by) == (
+        None,
+        "検査 一郎",
         chief_manager,
     )
 

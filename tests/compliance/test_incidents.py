@@ -26,12 +26,26 @@ pytestmark = pytest.mark.django_db
 NOW = timezone.now
 
 
-def _steps_for_closing(incident, actor, *, but=()):
-    kinds = [StepKind.CAUSE, StepKind.RECURRENCE_PREVENTION, StepKind.NO_PUBLICATION]
-    for kind in kinds:
+# The steps every incident needs before closing (workflow.CLOSING_RULES without a condition).
+ALWAYS_REQUIRED = [
+    StepKind.CONTAINMENT,
+    StepKind.INVESTIGATION,
+    StepKind.CAUSE,
+    StepKind.RECURRENCE_PREVENTION,
+    StepKind.NO_PUBLICATION,
+]
+
+
+def _steps_for_closing(incident, actor, *, but=(), more=()):
+    for kind in [*ALWAYS_REQUIRED, *more]:
         if kind not in but:
             services.incident_step_record(
-                incident=incident, actor=actor, kind=kind, text="記録", taken_at=NOW() - datetime.timedelta(minutes=5)
+                incident=incident,
+                actor=actor,
+                kind=kind,
+                text="記録",
+                taken_at=NOW() - datetime.timedelta(minutes=5),
+                reference="個情第1号" if kind == StepKind.COMMISSION_REPORT else "",
             )
 
 
@@ -300,9 +314,11 @@ def test_incident_transition_table(chief_manager, from_status, to_status):
 @pytest.mark.parametrize(
     "missing, label",
     [
-        (StepKind.CAUSE, "原因の分析"),
-        (StepKind.RECURRENCE_PREVENTION, "再発防止のために必要な措置"),
-        (StepKind.NO_PUBLICATION, "公表の判断"),
+        (StepKind.CONTAINMENT, "被害の拡大防止・復旧等の措置（第27条第2項）"),
+        (StepKind.INVESTIGATION, "調査（事案の発生した経緯、被害状況等）（第27条第3項）"),
+        (StepKind.CAUSE, "原因の分析（第27条第5項）"),
+        (StepKind.RECURRENCE_PREVENTION, "再発防止のために必要な措置（第27条第5項）"),
+        (StepKind.NO_PUBLICATION, "公表の判断（公表又は公表しないことの決定）（第28条第1項）"),
     ],
 )
 def test_incident_close_refused_until_each_required_step_is_recorded(chief_manager, missing, label):
@@ -310,26 +326,126 @@ def test_incident_close_refused_until_each_required_step_is_recorded(chief_manag
     services.incident_move(incident=incident, to=IncidentStatus.INVESTIGATING, actor=chief_manager)
     _steps_for_closing(incident, chief_manager, but=(missing,))
 
-    with pytest.raises(services.ComplianceError, match=label):
+    with pytest.raises(services.ComplianceError) as refused:
         services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
 
+    assert str(refused.value) == f"次の記録がないため終結できません：{label}。"
     incident.refresh_from_db()
     assert incident.status == IncidentStatus.INVESTIGATING
     assert incident.closed_at is None
     assert not IncidentTransition.objects.filter(incident=incident, to_status=IncidentStatus.CLOSED).exists()
 
 
-def test_incident_close_with_publication_instead_of_a_decision_not_to(chief_manager):
-    incident = incident_reported(chief_manager)
-    services.incident_move(incident=incident, to=IncidentStatus.INVESTIGATING, actor=chief_manager)
-    _steps_for_closing(incident, chief_manager, but=(StepKind.NO_PUBLICATION,))
+def _investigating(actor, **fields):
+    incident = incident_reported(actor, **fields)
+    services.incident_move(incident=incident, to=IncidentStatus.INVESTIGATING, actor=actor)
+    return incident
+
+
+def _publication(incident, actor):
     services.incident_step_record(
-        incident=incident,
-        actor=chief_manager,
-        kind=StepKind.PUBLICATION,
-        text="ウェブサイトで公表した。",
-        taken_at=NOW(),
+        incident=incident, actor=actor, kind=StepKind.PUBLICATION, text="ウェブサイトで公表した。", taken_at=NOW()
     )
+
+
+def _contractor_incident(chief_manager):
+    contract = concluded_contract(chief_manager)
+    contract_services.report_submit(
+        contract=contract, actor=contract.proposer.user, kind=ReportKind.INCIDENT, body="端末を紛失した。"
+    )
+    incident = Incident.objects.get(contract=contract)
+    services.incident_move(incident=incident, to=IncidentStatus.INVESTIGATING, actor=chief_manager)
+    return incident
+
+
+# Each conditional rule: (how the incident is made, the steps besides ALWAYS_REQUIRED, the step it then
+# lacks, the label in the refusal). seed 004 第25条第2項, 第27条第4項, 第28条第2項.
+CONDITIONAL_RULES = {
+    "contractor_remedy": (
+        _contractor_incident,
+        (),
+        StepKind.REMEDY_CONFIRMATION,
+        "契約相手方が講じた是正の措置の確認（第25条第2項）",
+    ),
+    "serious_head_report": (
+        lambda actor: _investigating(actor, is_serious=True),
+        (),
+        StepKind.HEAD_REPORT,
+        "機構長への報告（第27条第4項：特に重大と認める事案）",
+    ),
+    "published_commission_report": (
+        _investigating,
+        (StepKind.PUBLICATION,),
+        StepKind.COMMISSION_REPORT,
+        "個人情報保護委員会への報告（第28条第2項：公表した事案）",
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", list(CONDITIONAL_RULES))
+def test_incident_close_refused_without_the_step_its_condition_requires(chief_manager, rule):
+    make, more, _, label = CONDITIONAL_RULES[rule]
+    incident = make(chief_manager)
+    _steps_for_closing(incident, chief_manager, more=more)
+
+    with pytest.raises(services.ComplianceError) as refused:
+        services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
+
+    assert str(refused.value) == f"次の記録がないため終結できません：{label}。"
+    incident.refresh_from_db()
+    assert incident.status == IncidentStatus.INVESTIGATING
+
+
+@pytest.mark.parametrize("rule", list(CONDITIONAL_RULES))
+def test_incident_close_allowed_once_the_conditional_step_is_recorded(chief_manager, rule):
+    make, more, missing, _ = CONDITIONAL_RULES[rule]
+    incident = make(chief_manager)
+    _steps_for_closing(incident, chief_manager, more=(*more, missing))
+
+    closed = services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
+
+    assert closed.status == IncidentStatus.CLOSED
+
+
+def test_incident_close_does_not_ask_the_conditional_steps_of_an_ordinary_staff_incident(chief_manager):
+    """Not serious, not published, reported by staff: neither the head report, nor the commission report,
+    nor the contractor's remedy is asked for."""
+    incident = _investigating(chief_manager)
+    _steps_for_closing(incident, chief_manager)
+
+    assert workflow.closing_missing(incident) == []
+
+
+def test_incident_close_lists_every_missing_record_in_order(chief_manager):
+    incident = _investigating(chief_manager, is_serious=True)
+    _publication(incident, chief_manager)
+
+    missing = workflow.closing_missing(incident)
+
+    assert missing == [
+        "被害の拡大防止・復旧等の措置（第27条第2項）",
+        "調査（事案の発生した経緯、被害状況等）（第27条第3項）",
+        "機構長への報告（第27条第4項：特に重大と認める事案）",
+        "原因の分析（第27条第5項）",
+        "再発防止のために必要な措置（第27条第5項）",
+        "個人情報保護委員会への報告（第28条第2項：公表した事案）",
+    ]
+
+
+def test_incident_made_serious_after_the_steps_needs_the_head_report(chief_manager):
+    """The rule reads the incident under the lock at closing time, not as it was reported."""
+    incident = _investigating(chief_manager)
+    _steps_for_closing(incident, chief_manager)
+    services.incident_update(incident=incident, actor=chief_manager, is_serious=True)
+
+    with pytest.raises(services.ComplianceError, match="機構長への報告"):
+        services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
+
+
+def test_incident_close_with_publication_instead_of_a_decision_not_to(chief_manager):
+    incident = _investigating(chief_manager)
+    _steps_for_closing(incident, chief_manager, but=(StepKind.NO_PUBLICATION,), more=(StepKind.COMMISSION_REPORT,))
+    _publication(incident, chief_manager)
 
     closed = services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
 
@@ -372,3 +488,98 @@ def test_incident_history_is_kept(chief_manager):
         IncidentStatus.REPORTED,
         IncidentStatus.RESPONDING,
     ]
+
+
+# --- changes are access records 変更 (seed 004 第12条) ---
+
+
+def _changes(obj):
+    return list(
+        AccessRecord.objects.filter(
+            action="change", object_type=obj._meta.label_lower, object_id=str(obj.pk)
+        ).values_list("detail", flat=True)
+    )
+
+
+def test_incident_move_is_an_access_record_change(chief_manager):
+    incident = incident_reported(chief_manager)
+
+    services.incident_move(incident=incident, to=IncidentStatus.RESPONDING, actor=chief_manager)
+
+    assert _changes(incident) == [{"status": IncidentStatus.RESPONDING}]
+
+
+def test_incident_move_refused_writes_no_change_record(chief_manager):
+    incident = incident_reported(chief_manager)
+
+    with pytest.raises(services.ComplianceError):
+        services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
+
+    assert _changes(incident) == []
+
+
+def test_incident_update_saves_the_fields_and_records_which(chief_manager, organization):
+    incident = incident_reported(chief_manager)
+
+    updated = services.incident_update(
+        incident=incident, actor=chief_manager, title=" 誤送信（訂正） ", organization=organization, is_serious=False
+    )
+
+    assert (updated.title, updated.organization) == ("誤送信（訂正）", organization)
+    assert _changes(incident) == [{"fields": "title,organization"}]
+
+
+def test_incident_update_with_nothing_changed_writes_nothing(chief_manager):
+    incident = incident_reported(chief_manager)
+
+    services.incident_update(incident=incident, actor=chief_manager, title=incident.title)
+
+    assert _changes(incident) == []
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        ({"title": " "}, "件名と事案の概要"),
+        ({"summary": ""}, "件名と事案の概要"),
+        ({"detected_at": timezone.now() + datetime.timedelta(days=2)}, "未来の日時"),
+        ({"occurred_on": timezone.localdate() + datetime.timedelta(days=2)}, "未来の日付"),
+    ],
+)
+def test_incident_update_bad_input_is_refused_and_nothing_saved(chief_manager, fields, message):
+    incident = incident_reported(chief_manager, title="元の件名")
+
+    with pytest.raises(services.ComplianceError, match=message):
+        services.incident_update(incident=incident, actor=chief_manager, **fields)
+
+    incident.refresh_from_db()
+    assert incident.title == "元の件名"
+    assert _changes(incident) == []
+
+
+def test_incident_update_of_the_organization_refused_for_a_protection_manager(
+    chief_manager, protection_manager, organization, other_organization
+):
+    incident = incident_reported(chief_manager, organization=organization)
+
+    with pytest.raises(services.ComplianceError, match="組織を変更する権限"):
+        services.incident_update(incident=incident, actor=protection_manager, organization=other_organization)
+
+    incident.refresh_from_db()
+    assert incident.organization == organization
+
+
+def test_incident_update_refused_once_closed(chief_manager):
+    incident = _investigating(chief_manager)
+    _steps_for_closing(incident, chief_manager)
+    services.incident_move(incident=incident, to=IncidentStatus.CLOSED, actor=chief_manager)
+
+    with pytest.raises(services.ComplianceError, match="終結した事案は変更できません"):
+        services.incident_update(incident=incident, actor=chief_manager, title="後から変更")
+
+
+def test_incident_update_refused_for_a_role_without_change(chief_manager, audit_officer):
+    incident = incident_reported(chief_manager)
+
+    with pytest.raises(services.ComplianceError, match="権限"):
+        services.incident_update(incident=incident, actor=audit_officer, title="変更")

@@ -38,3 +38,28 @@ def test_only_the_chief_manager_and_the_audit_officer_oversee_every_organization
 
     assert user.has_perm(C + "oversee_incident") == (role in overseers)
     assert user.has_perm(C + "oversee_outsourcing") == (role in overseers)
+
+
+@pytest.mark.parametrize("role", list(StaffRole))
+def test_re_contracting_managed_by_the_managers_read_by_the_audit_officer(role):
+    user = staff_user(role)
+
+    assert user.has_perm(C + "view_subcontracting") == (role in MANAGERS | {StaffRole.AUDIT_OFFICER})
+    assert user.has_perm(C + "view_subcontractingclause") == (role in MANAGERS | {StaffRole.AUDIT_OFFICER})
+    for codename in ("change_subcontracting", "change_subcontractingclause"):
+        assert user.has_perm(C + codename) == (role in MANAGERS)
+    assert not user.has_perm(C + "delete_subcontracting")
+
+
+@pytest.mark.parametrize("role", list(StaffRole))
+def test_inspections_and_corrections_recorded_by_the_managers_read_by_the_audit_officer(role):
+    user = staff_user(role)
+    readers = MANAGERS | {StaffRole.AUDIT_OFFICER}
+
+    for model in ("inspection", "datasetcorrection"):
+        assert user.has_perm(f"{C}view_{model}") == (role in readers)
+        assert user.has_perm(f"{C}add_{model}") == (role in MANAGERS)
+        assert user.has_perm(f"{C}change_{model}") == (role in MANAGERS)
+        assert not user.has_perm(f"{C}delete_{model}")
+        overseers = {StaffRole.CHIEF_MANAGER, StaffRole.AUDIT_OFFICER}
+        assert user.has_perm(f"{C}oversee_{model}") == (role in overseers)
