@@ -10,7 +10,6 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import path, reverse
@@ -26,17 +25,16 @@ from anonymizer.workflow import JobTransitionError
 from contracts.enums import ReportKind
 from contracts.models import ContractReport
 from files_registry.models import RegisterEntry
-from portal.accounts.roles import StaffRole, organizations_managed_by, user_has_role
+from portal.accounts.roles import organizations_managed_by, scoped_to_managed
 from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.refusals import object_in_scope_or_404
 from portal.audit.services import access_record
 from portal.disposal.services import DisposalError
 
 
 def _scoped(queryset, user, organization_path: str):
     """Everything for the overseers; the files of their own organizations for a protection manager."""
-    if user_has_role(user, StaffRole.CHIEF_MANAGER) or user_has_role(user, StaffRole.AUDIT_OFFICER):
-        return queryset
-    return queryset.filter(**{f"{organization_path}__in": organizations_managed_by(user)})
+    return scoped_to_managed(queryset, user, organization_path)
 
 
 def _plan_text(plan) -> str:
@@ -223,10 +221,7 @@ class DatasetJobAdmin(_RecordAdmin):
         ]
 
     def _job(self, request, pk) -> DatasetJob:
-        try:
-            return self.get_queryset(request).get(pk=pk)
-        except DatasetJob.DoesNotExist:
-            raise Http404 from None
+        return object_in_scope_or_404(self.get_queryset(request), actor=request.user, request=request, pk=pk)
 
     def change_view(self, request, object_id, form_url="", extra_context=None):
         job = self._job(request, object_id) if str(object_id).isdigit() else None
@@ -343,10 +338,7 @@ class AnonymizedDatasetAdmin(_RecordAdmin):
 
     def dispose_view(self, request, pk):
         """Crypto-erase with a reason → disposal certificates (seed 004 第10条)."""
-        try:
-            dataset = self.get_queryset(request).get(pk=pk)
-        except AnonymizedDataset.DoesNotExist:
-            raise Http404 from None
+        dataset = object_in_scope_or_404(self.get_queryset(request), actor=request.user, request=request, pk=pk)
         if not request.user.has_perm("anonymizer.dispose_dataset"):
             raise PermissionDenied
         form = DisposeForm(request.POST or None, dataset=dataset)
@@ -410,10 +402,7 @@ class ProcessingSecretAdmin(_RecordAdmin):
         ]
 
     def read_view(self, request, pk):
-        try:
-            secret = self.get_queryset(request).get(pk=pk)
-        except ProcessingSecret.DoesNotExist:
-            raise Http404 from None
+        secret = object_in_scope_or_404(self.get_queryset(request), actor=request.user, request=request, pk=pk)
         form = SecretReadForm(request.POST or None)
         contents = None
         if request.method == "POST" and form.is_valid():

@@ -45,7 +45,7 @@ from files_registry.sources import source_file_latest, source_file_read_for_proc
 from portal import crypto
 from portal.accounts.roles import organizations_managed_by
 from portal.audit.enums import AccessAction, AccessResult
-from portal.audit.services import access_record
+from portal.audit.services import access_record, access_records_last
 from portal.notifications import notify, outbox_enqueue
 from portal.uploads import protected_storage
 from portal.workflow import actor_name
@@ -702,9 +702,11 @@ def processing_secret_read(*, secret: ProcessingSecret, actor, reason: str, requ
 
 
 @transaction.atomic
+@access_records_last  # the chain lock is not held while the certificates render (seed 004 第12条)
 def dataset_dispose(*, dataset: AnonymizedDataset, actor, reason: str, contractor_report=None) -> list:
     """Crypto-erase a dataset's files and its processing secrets (their data keys destroyed, the files
-    removed after commit) and issue a disposal certificate (消去証明) for each, in one transaction.
+    removed after commit) and issue a disposal certificate (消去証明) for each, in one transaction; the
+    access records (削除, and the certificates' 作成) are written at its end, after the PDFs.
 
     For a protection manager of the file's organization (anonymizer.dispose_dataset). `contractor_report`:
     the contractor's own deletion report of the contract, printed on the certificates. Raises

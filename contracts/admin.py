@@ -1,9 +1,15 @@
-"""Staff side: the fee schedule (手数料), contracts, hours, payments, cancellations, reports."""
+"""Staff side: the fee schedule (手数料), contracts, hours, payments, cancellations, reports.
+
+Staff see the contracts on files of the organizations they manage; the chief manager and the audit
+officer see all (seed 004 第5条, contracts.selectors.contracts_for_staff). Opening a contract or a report
+is recorded as 閲覧 (第12条); every write goes through contracts.services, which records it.
+"""
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
 from django.core.exceptions import PermissionDenied
-from django.http import Http404, HttpResponseRedirect
+from django.http import HttpResponseRedirect
 from django.urls import path, reverse
 from django.utils import timezone
 from django.utils.html import format_html_join
@@ -20,6 +26,7 @@ from contracts.models import (
     FeeSchedule,
     Payment,
 )
+from contracts.selectors import CONTRACT_ORGANIZATION, contracts_for_staff
 from contracts.services import (
     ContractError,
     contract_cancel,
@@ -28,6 +35,10 @@ from contracts.services import (
     hours_log,
     payment_record,
 )
+from portal.accounts.roles import scoped_to_managed
+from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.refusals import object_in_scope_or_404
+from portal.audit.services import access_record
 from portal.jdates import fiscal_year
 from portal.uploads import protected_download
 
@@ -83,6 +94,35 @@ class ReportInline(_ReadOnlyInline):
     readonly_fields = fields
 
 
+class _ScopedToContracts:
+    """The admin's queryset: rows of the contracts the staff member may see (seed 004 第5条)."""
+
+    contract_path = "contract__"
+
+    def get_queryset(self, request):
+        path = f"{self.contract_path}{CONTRACT_ORGANIZATION}"
+        return scoped_to_managed(super().get_queryset(request), request.user, path)
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "contract":
+            kwargs["queryset"] = contracts_for_staff(request.user)
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+class _RecordedChangeView:
+    """Opening one object's page is recorded as 閲覧 (seed 004 第12条); the admin site has already answered
+    404 for an object out of reach (portal/admin_objects.py)."""
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            access_record(
+                actor=request.user, action=AccessAction.VIEW, result=AccessResult.SUCCESS, obj=obj, request=request
+            )
+        return response
+
+
 def _run_each(modeladmin, request, queryset, action, done: str) -> None:
     for contract in queryset:
         try:
@@ -94,13 +134,14 @@ def _run_each(modeladmin, request, queryset, action, done: str) -> None:
 
 
 @admin.register(Contract)
-class ContractAdmin(admin.ModelAdmin):
+class ContractAdmin(_RecordedChangeView, _ScopedToContracts, admin.ModelAdmin):
     list_display = ("__str__", "proposal", "proposer", "status", "fee_amount", "period_end", "creation_status")
     list_filter = ("status", "creation_status")
     search_fields = ("contract_number", "proposal__receipt_number", "proposer__name")
     list_select_related = ("proposal", "proposer")
     inlines = [TransitionInline, HoursInline, PaymentInline, ReportInline]
     actions = ["action_fee_finalize", "action_conclude"]
+    contract_path = ""
 
     def get_readonly_fields(self, request, obj=None):
         return [*(field.name for field in Contract._meta.fields), "document_links"]
@@ -135,15 +176,13 @@ class ContractAdmin(admin.ModelAdmin):
 
     def document_view(self, request, pk, document_id):
         """Staff download a contract document (the signed application, a report's attachment); recorded with
-        download_record (seed 004 第12条・第13条) by protected_download."""
-        if not self.has_view_permission(request):
-            raise PermissionDenied
-        try:
-            document = ContractDocument.objects.get(
-                public_id=document_id, contract__in=self.get_queryset(request).filter(pk=pk)
-            )
-        except ContractDocument.DoesNotExist:
-            raise Http404 from None
+        download_record (seed 004 第12条・第13条) by protected_download. 404 alike for a document out of reach
+        (recorded as refused) and one that does not exist."""
+        contracts = self.get_queryset(request) if self.has_view_permission(request) else Contract.objects.none()
+        documents = ContractDocument.objects.filter(contract__in=contracts)
+        document = object_in_scope_or_404(
+            documents, actor=request.user, request=request, contract_id=pk, public_id=document_id
+        )
         return protected_download(request, document)
 
     def has_add_permission(self, request):
@@ -185,7 +224,7 @@ class _ServiceForm(forms.ModelForm):
         pass
 
 
-class _ServiceAddAdmin(admin.ModelAdmin):
+class _ServiceAddAdmin(_ScopedToContracts, admin.ModelAdmin):
     """Add-only: the add form calls a service (which checks the rules); nothing is changed or deleted."""
 
     form = _ServiceForm
@@ -278,7 +317,7 @@ class CancellationAdmin(_ServiceAddAdmin):
 
 
 @admin.register(ContractReport)
-class ContractReportAdmin(admin.ModelAdmin):
+class ContractReportAdmin(_RecordedChangeView, _ScopedToContracts, admin.ModelAdmin):
     list_display = ("contract", "kind", "occurred_on", "submitted_at", "submitted_by_name")
     list_filter = ("kind",)
 

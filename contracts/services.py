@@ -1,5 +1,10 @@
 """Writes of the contracts app: the fee (手数料, 法119), the application (法115), payment, conclusion,
-expiry, cancellation (法120) and the contractor's reports. Also the pure fee calculation."""
+expiry, cancellation (法120) and the contractor's reports. Also the pure fee calculation.
+
+Every write is on the access records (seed 004 第12条): 作成 for a new contract, report or document, 変更
+for everything else done to a contract, detail["change"] naming what; from where is the current request.
+Staff act only on contracts of the organizations they manage (overseers on all, 第5条).
+"""
 
 import datetime
 import math
@@ -33,7 +38,11 @@ from contracts.models import (
     FeeSchedule,
     Payment,
 )
+from contracts.selectors import contracts_for_staff
 from portal.accounts.roles import StaffRole
+from portal.audit.context import current_request
+from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.services import access_record
 from portal.jdates import fiscal_year_label, wareki
 from portal.notifications import notify, outbox_enqueue
 from portal.numbering import number_next
@@ -130,9 +139,26 @@ class ContractError(Exception):
         super().__init__(" ".join(self.problems))
 
 
-def _require_perm(actor, perm: str) -> None:
+def _require_perm(actor, perm: str, contract: Contract) -> None:
+    # seed 004 第5条: the model permission, and the contract's file in an organization the actor manages
+    # (the chief manager oversees all); a superuser without a role manages none (第14条).
     if actor is None or not actor.is_active or not actor.has_perm(perm):
         raise ContractError("この操作を行う権限がありません。")
+    if not contracts_for_staff(actor).filter(pk=contract.pk).exists():
+        raise ContractError("この契約について操作する権限がありません。")
+
+
+def _record(*, actor, obj, change: str, action: AccessAction = AccessAction.CHANGE, username: str = "", **detail):
+    """The access record of one contracts write (seed 004 第12条). Call it last: it takes the chain lock."""
+    access_record(
+        actor=actor,
+        action=action,
+        result=AccessResult.SUCCESS,
+        obj=obj,
+        request=current_request(),
+        username=username,
+        detail={"change": change, **detail},
+    )
 
 
 def _locked(contract: Contract) -> Contract:
@@ -212,8 +238,7 @@ def contract_apply(
         applied_by_name=actor_name(actor),
         estimated_fee=notice.fee_amount,
     )
-    if upload is not None:
-        _store_document(contract=contract, kind=DocumentKind.APPLICATION, upload=upload)
+    document = _store_document(contract=contract, kind=DocumentKind.APPLICATION, upload=upload) if upload else None
     ContractTransition.objects.create(
         contract=contract,
         from_status="",
@@ -223,19 +248,22 @@ def contract_apply(
         reason="契約の締結の申込み（法第115条）",
     )
     _notify_proposer(contract, "contract_applied")
+    _record(actor=actor, obj=contract, change="applied", action=AccessAction.CREATE, method=contract.application_method)
+    if document is not None:
+        _record(actor=actor, obj=document, change="document_stored", action=AccessAction.CREATE)
     return contract
 
 
 @transaction.atomic
 def hours_log(*, contract: Contract, actor, work_date: datetime.date, hours: Decimal, description: str):
     """Staff log hours spent creating the dataset; allowed until the fee is fixed (法119: actual hours)."""
-    _require_perm(actor, "contracts.add_creationhourslog")
+    _require_perm(actor, "contracts.add_creationhourslog", contract)
     locked = _locked(contract)
     if locked.status != ContractStatus.APPLIED:
         raise ContractError("手数料の額を確定した後は、作成に要した時間を記録できません。")
     if Decimal(str(hours)) <= 0:
         raise ContractError("時間は0より大きくしてください。")
-    return CreationHoursLog.objects.create(
+    log = CreationHoursLog.objects.create(
         contract=locked,
         work_date=work_date,
         hours=hours,
@@ -243,6 +271,8 @@ def hours_log(*, contract: Contract, actor, work_date: datetime.date, hours: Dec
         logged_by=actor,
         logged_by_name=actor_name(actor),
     )
+    _record(actor=actor, obj=locked, change="hours_logged", hours=str(hours))
+    return log
 
 
 def logged_hours(contract: Contract) -> Decimal:
@@ -256,7 +286,7 @@ def fee_finalize(
     """Fix the final fee (法119): fee_estimate under the notice year's schedule with the logged hours
     (a new dataset needs at least one log) and the contractor amount; sets the payment due date and
     moves the contract to 手数料の納付待ち. Side effect after commit: the proposer's e-mail (payment slip)."""
-    _require_perm(actor, "contracts.fix_fee_contract")
+    _require_perm(actor, "contracts.fix_fee_contract", contract)
     today = today or timezone.localdate()
     locked = _locked(contract)
     existing = locked.proposal.is_existing_dataset
@@ -289,6 +319,7 @@ def fee_finalize(
         ]
     )
     _notify_proposer(locked, "contract_fee_fixed")
+    _record(actor=actor, obj=locked, change="fee_fixed", fee_amount=locked.fee_amount, status=locked.status)
     return locked
 
 
@@ -312,7 +343,7 @@ def payment_record(
     """Staff record the fee payment (手数料の納付, 法119). One per contract: a second record is refused
     unless it is a correction with a reason (it then supersedes the first). Full payment moves the
     contract to 手数料の納付済み; a correction below the fee moves it back to 納付待ち."""
-    _require_perm(actor, "contracts.add_payment")
+    _require_perm(actor, "contracts.add_payment", contract)
     # Lock the contract: two staff recording the same payment at once must not both pass the check.
     locked = _locked(contract)
     if locked.status not in (ContractStatus.PAYMENT_PENDING, ContractStatus.PAID):
@@ -338,9 +369,12 @@ def payment_record(
     )
     full = amount >= locked.fee_amount
     if full and locked.status == ContractStatus.PAYMENT_PENDING:
-        _move(locked, ContractStatus.PAID, actor=actor, reason=f"{payment.get_method_display()} {reference}")
+        locked = _move(locked, ContractStatus.PAID, actor=actor, reason=f"{payment.get_method_display()} {reference}")
     elif not full and locked.status == ContractStatus.PAID:
-        _move(locked, ContractStatus.PAYMENT_PENDING, actor=actor, reason=f"納付の記録の訂正: {correction_reason}")
+        locked = _move(
+            locked, ContractStatus.PAYMENT_PENDING, actor=actor, reason=f"納付の記録の訂正: {correction_reason}"
+        )
+    _record(actor=actor, obj=locked, change="payment_recorded", correction=already, status=locked.status)
     return payment
 
 
@@ -363,7 +397,7 @@ def contract_conclude(*, contract: Contract, actor, today: datetime.date | None 
     Side effects: the dataset job is queued through the outbox (task `anonymizer.create_dataset`,
     after commit) and creation is recorded as pending; the proposer's e-mail after commit.
     """
-    _require_perm(actor, "contracts.conclude_contract")
+    _require_perm(actor, "contracts.conclude_contract", contract)
     today = today or timezone.localdate()
     locked = _locked(contract)
     proposal = locked.proposal
@@ -399,6 +433,7 @@ def contract_conclude(*, contract: Contract, actor, today: datetime.date | None 
     locked.creation_task_id = task.pk
     locked.save()
     _notify_proposer(locked, "contract_concluded")
+    _record(actor=actor, obj=locked, change="concluded", status=locked.status)
     return locked
 
 
@@ -420,6 +455,7 @@ def contracts_expire(*, today: datetime.date | None = None) -> int:
             contract.ended_on = contract.period_end + datetime.timedelta(days=1)
             contract.save(update_fields=["ended_on", "updated_at"])
             _notify_proposer(contract, "contract_expired")
+            _record(actor=None, username="system:contracts_expire", obj=contract, change="expired")
             ended += 1
     return ended
 
@@ -437,7 +473,7 @@ def contract_cancel(
     disqualification (法113条4号・6号) as DisqualificationRecords: a corporation by its 法人番号 and each
     officer by name and date of birth, or the individual by name and date of birth; intake checks them.
     Side effect after commit: the proposer's e-mail."""
-    _require_perm(actor, "contracts.add_cancellation")
+    _require_perm(actor, "contracts.add_cancellation", contract)
     reason = reason.strip()
     if not reason:
         raise ContractError("解除の理由を記入してください。")
@@ -471,6 +507,7 @@ def contract_cancel(
     else:
         DisqualificationRecord.objects.create(name=proposer.name, date_of_birth=proposer.date_of_birth, **common)
     _notify_proposer(locked, "contract_cancelled", cancellation=cancellation)
+    _record(actor=actor, obj=locked, change="cancelled", ground=ground.value, status=locked.status)
     return cancellation
 
 
@@ -535,6 +572,9 @@ def report_submit(
         ]
         # The incident record (事案) of this report; these alerts are its escalation, not sent again.
         incident_open_from_report(report=report, alerts=alerts)
+    _record(actor=actor, obj=report, change="report_submitted", action=AccessAction.CREATE, kind=kind.value)
+    if attachment is not None:
+        _record(actor=actor, obj=attachment, change="document_stored", action=AccessAction.CREATE)
     return report
 
 

@@ -33,7 +33,8 @@ from contracts.services import (
     payment_slip_context,
     report_submit,
 )
-from portal.audit.services import download_record
+from portal.audit.enums import AccessAction, AccessResult
+from portal.audit.services import access_record, download_day, download_record
 from portal.pdf import render_pdf
 from portal.uploads import protected_download
 from proposals.models import ResultNotice
@@ -104,7 +105,13 @@ def contract_detail(request, public_id):
         "report_kinds": kinds,
         "dataset": dataset,
         "link_minutes": settings.ANONYMIZER_DELIVERY_LINK_SECONDS // 60,
+        # seed 004 第13条: the day's volume and the thresholds, and the warning, before the links.
+        "downloads": download_day(request.user) if dataset is not None else None,
     }
+    # seed 004 第12条: opening a contract is on the record.
+    access_record(
+        actor=request.user, action=AccessAction.VIEW, result=AccessResult.SUCCESS, obj=contract, request=request
+    )
     return render(request, "contracts/detail.html", context)
 
 

@@ -25,6 +25,7 @@ from files_registry.models import (
 from files_registry.services import entry_record_eligibility, entry_refresh_search_text
 from files_registry.sources import source_file_store
 from portal.accounts.roles import StaffRole, organizations_managed_by, user_has_role
+from portal.audit.refusals import refusal_record_if_exists
 from portal.disposal.selectors import certificates_for_object
 from portal.disposal.services import SOURCE_FILE_TYPE, DisposalError, source_file_dispose
 
@@ -312,6 +313,7 @@ class SourceFileAdmin(admin.ModelAdmin):
             raise PermissionDenied
         source = self.get_queryset(request).filter(pk=pk).first()
         if source is None or not self._manages(request, source):
+            refusal_record_if_exists(SourceFile, actor=request.user, request=request, pk=pk)  # 第5条2項
             raise Http404
         change_url = reverse("admin:files_registry_sourcefile_change", args=[source.pk])
         if source.destroyed_at is not None:

@@ -1,7 +1,7 @@
 """Source files of the register's entries: stored encrypted, read and destroyed only through here.
 
-Only the managers of the entry's organization (object permission accounts.manage_files, or the
-global grant) may store, read or destroy them (seed 004 第5条・第14条); every access is recorded
+Only the managers of the entry's organization (object permission accounts.manage_files; never a
+superuser, organizations_managed_by) may store, read or destroy them (seed 004 第5条・第14条); every access is recorded
 (第12条) and the data is encrypted at rest with a data key per file (第18条). Destruction is a
 crypto-erase: the wrapped key and the stored file are removed (第10条). Master-key rotation re-wraps the
 data keys through portal.key_rotation (SourceFile is registered in FilesRegistryConfig.ready).

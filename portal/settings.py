@@ -76,6 +76,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "portal.audit.middleware.RequestContextMiddleware",  # who changed what from where (第12条)
     "portal.audit.middleware.AccessRefusalMiddleware",
     "portal.audit.middleware.SuperuserActionMiddleware",  # seed 004 第14条: every superuser request recorded
     "django.contrib.messages.middleware.MessageMiddleware",

@@ -3,6 +3,7 @@
 from django.db.models import Prefetch, QuerySet
 
 from files_registry.models import AnonymizedDatasetSummary
+from portal.audit.refusals import object_in_scope
 from portal.models import Notification
 from proposals.models import Consultation, ConsultationMessage, Proposal, ProposalCall, Proposer
 
@@ -18,12 +19,14 @@ def proposals_for_user(user) -> QuerySet[Proposal]:
 
 
 def proposal_for_user(user, public_id) -> Proposal:
-    """The user's own proposal; Proposal.DoesNotExist for anyone else's (the view answers 404)."""
-    return (
+    """The user's own proposal; Proposal.DoesNotExist for anyone else's (the view answers 404), recorded
+    as a refusal (seed 004 第5条2項, portal.audit.refusals)."""
+    own = (
         Proposal.objects.select_related("proposer", "entry", "call", "dataset_summary", "proposer__user")
         .prefetch_related("entry__recorded_items", "proposer__officers")
-        .get(proposer__user=user, public_id=public_id)
+        .filter(proposer__user=user)
     )
+    return object_in_scope(own, actor=user, public_id=public_id)
 
 
 def consultations_for_user(user) -> QuerySet[Consultation]:
@@ -31,11 +34,11 @@ def consultations_for_user(user) -> QuerySet[Consultation]:
 
 
 def consultation_for_user(user, public_id) -> Consultation:
-    return (
-        consultations_for_user(user)
-        .prefetch_related(Prefetch("messages", queryset=ConsultationMessage.objects.prefetch_related("attachments")))
-        .get(public_id=public_id)
+    """The user's own consultation; Consultation.DoesNotExist otherwise (anyone else's recorded as refused)."""
+    own = consultations_for_user(user).prefetch_related(
+        Prefetch("messages", queryset=ConsultationMessage.objects.prefetch_related("attachments"))
     )
+    return object_in_scope(own, actor=user, public_id=public_id)
 
 
 def notifications_for_user(user) -> QuerySet[Notification]:

@@ -4,6 +4,7 @@
 from django.db.models import QuerySet
 from guardian.shortcuts import get_objects_for_user
 
+from portal.audit.refusals import object_in_scope
 from proposals.models import ResultNotice, ResultNoticeDocument, Screening
 
 
@@ -20,8 +21,9 @@ def screenings_for_user(user) -> QuerySet[Screening]:
 
 
 def screening_for_user(user, pk) -> Screening:
-    """Screening.DoesNotExist when the user may not see it (the view answers 404)."""
-    return screenings_for_user(user).get(pk=pk)
+    """Screening.DoesNotExist when the user may not see it (the view answers 404); an existing one out of
+    reach is recorded as a refusal (seed 004 第5条2項, portal.audit.refusals)."""
+    return object_in_scope(screenings_for_user(user), actor=user, pk=pk)
 
 
 def notice_documents_for_proposer(user, proposal) -> QuerySet[ResultNoticeDocument]:

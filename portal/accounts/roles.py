@@ -256,6 +256,8 @@ ROLE_PERMISSIONS: dict[StaffRole, list[str]] = {
 
 # Roles whose holders manage the files of the organizations they are granted.
 ORGANIZATION_MANAGING_ROLES = (StaffRole.PROTECTION_MANAGER, StaffRole.PROTECTION_OFFICER)
+# Roles that oversee every organization (read; their writes are still checked by each service).
+OVERSEEING_ROLES = (StaffRole.CHIEF_MANAGER, StaffRole.AUDIT_OFFICER)
 # seed 004 第29条: the audit officer audits and reports to the chief manager; both open the period report
 # (portal/audit/reports.py). A role check, not a model permission: the report belongs to no model.
 AUDIT_REPORT_ROLES = (StaffRole.AUDIT_OFFICER, StaffRole.CHIEF_MANAGER)
@@ -304,9 +306,31 @@ def organization_revoke_manager(*, user, organization) -> None:
 
 
 def organizations_managed_by(user):
-    """The organizations whose files `user` manages (every one for a holder of the global grant)."""
+    """The organizations whose files `user` manages: those granted to them one by one (object permission).
+
+    seed 004 第14条: a superuser account is for set-up only and manages no organization's files (it
+    reads no source file, processing secret or dataset and disposes of nothing); give the person a staff
+    account with a role instead. No global grant either (第5条 least privilege): guardian's
+    with_superuser=False also ignores global permissions.
+    """
     from portal.accounts.models import Organization
 
-    if not user.is_active:
+    if not user.is_active or user.is_superuser:
         return Organization.objects.none()
-    return get_objects_for_user(user, "accounts.manage_files", klass=Organization, accept_global_perms=True)
+    return get_objects_for_user(
+        user, "accounts.manage_files", klass=Organization, accept_global_perms=False, with_superuser=False
+    )
+
+
+def user_oversees(user) -> bool:
+    """True for an active chief manager or audit officer (they see every organization's records)."""
+    return user.is_active and user.groups.filter(name__in=[role.label for role in OVERSEEING_ROLES]).exists()
+
+
+def scoped_to_managed(queryset, user, organization_path: str):
+    """`queryset` as `user` may see it (seed 004 第5条): everything for an overseer; for anyone else the
+    rows whose organization (reached by `organization_path`, e.g. "proposal__entry__organization") they
+    manage; nothing for a superuser without a role (第14条)."""
+    if user_oversees(user):
+        return queryset
+    return queryset.filter(**{f"{organization_path}__in": organizations_managed_by(user)})

@@ -1,7 +1,26 @@
 """Refusals as access records: every 403 answered to a signed-in user (seed 004 第5条2項・第12条)."""
 
+from portal.audit.context import request_bind, request_unbind
 from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
+
+
+class RequestContextMiddleware:
+    """Makes the request being answered available to access records written without one
+    (portal.audit.context.current_request): who changed a privilege, and from where (第12条).
+
+    Goes right after AuthenticationMiddleware, so request.user is there when a receiver reads it.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        token = request_bind(request)
+        try:
+            return self.get_response(request)
+        finally:
+            request_unbind(token)
 
 
 class AccessRefusalMiddleware:
@@ -54,7 +73,7 @@ class SuperuserActionMiddleware:
         if user is not None and user.is_authenticated and user.is_superuser:
             access_record(
                 actor=user,
-                action=_action_for(request.method),
+                action=action_for_method(request.method),
                 result=_result_for(response.status_code),
                 request=request,
                 detail={"superuser": True, "method": request.method[:10], "status": response.status_code},
@@ -62,7 +81,8 @@ class SuperuserActionMiddleware:
         return response
 
 
-def _action_for(method: str) -> AccessAction:
+def action_for_method(method: str) -> AccessAction:
+    """The action a request attempts: 閲覧 for a read, 削除 for DELETE, else 変更."""
     if method in _READ_METHODS:
         return AccessAction.VIEW
     return AccessAction.DELETE if method == "DELETE" else AccessAction.CHANGE

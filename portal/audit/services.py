@@ -5,11 +5,13 @@ every access to anonymized datasets and to what protects them.
 """
 
 import datetime
+import functools
 import ipaddress
 import logging
 import re
 import unicodedata
 import zoneinfo
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import partial
 
@@ -64,9 +66,9 @@ def access_record(
     proxies), the user agent and the path.
 
     Joins the caller's transaction: the record commits or rolls back with the work it describes, so
-    record a refusal before raising out of a transaction. The chain lock is held until that transaction
-    ends: call this last in a transaction and keep the transaction short. Raises ValueError on a bad
-    detail or enum value.
+    record a refusal outside a transaction that the refusal rolls back. The chain lock is held until that
+    transaction ends: call this last in a transaction and keep the transaction short (or decorate the
+    function with `access_records_last`). Raises ValueError on a bad detail or enum value.
     """
     action, result = AccessAction(action), AccessResult(result)
     fields = {
@@ -77,6 +79,16 @@ def access_record(
         "result": result.value,
         "detail": _clean_detail(detail),
     }
+    if request is not None and result != AccessResult.SUCCESS:
+        request.audit_refusal_recorded = True  # AccessRefusalMiddleware records a 403 once
+    deferred = _deferred.get()
+    if deferred is not None:
+        deferred.append(fields)
+        return AccessRecord(**fields)  # unsaved: access_records_last appends it when its function returns
+    return _append(fields)
+
+
+def _append(fields: dict) -> AccessRecord:
     with transaction.atomic():
         # The single head row serialises every writer, across threads and processes, so positions are
         # gap-free and each record chains from the one before. On SQLite the write lock taken by BEGIN
@@ -87,9 +99,40 @@ def access_record(
         record._chain_sealed = True
         record.save()
         AccessChainHead.objects.filter(pk=1).update(position=record.position, hash=record.hash)
-    if request is not None and result != AccessResult.SUCCESS:
-        request.audit_refusal_recorded = True  # AccessRefusalMiddleware records a 403 once
     return record
+
+
+_deferred: ContextVar[list | None] = ContextVar("portal_audit_deferred_records", default=None)
+
+
+def access_records_last(func):
+    """Decorator: the access records `func` writes are appended, in order, when it returns.
+
+    For a long transaction (e.g. a disposal that renders certificate PDFs): the chain lock, which every
+    sign-in and download of the portal waits for, is then taken last and held only until the commit, and
+    always after the function's own locks (no lock-order inversion). Put it below @transaction.atomic so
+    the records commit or roll back with the work; a call that raises writes none of them. While
+    deferred, access_record() returns the record unsaved (no position yet). Nested uses defer to the
+    outermost one. RuntimeError when called outside a transaction.
+    """
+
+    @functools.wraps(func)
+    def wrapper(*args, **kwargs):
+        if _deferred.get() is not None:
+            return func(*args, **kwargs)
+        if not transaction.get_connection().in_atomic_block:
+            raise RuntimeError(f"{func.__qualname__} defers its access records: run it inside transaction.atomic")
+        queue: list[dict] = []
+        token = _deferred.set(queue)
+        try:
+            result = func(*args, **kwargs)
+        finally:
+            _deferred.reset(token)
+        for fields in queue:
+            _append(fields)
+        return result
+
+    return wrapper
 
 
 def _head_locked() -> AccessChainHead:
@@ -248,6 +291,41 @@ def download_record(
         tally.save(update_fields=["rows", "bytes", "alert"])
     message = DOWNLOAD_WARNING.format(limits="、".join(exceeded)) if exceeded else ""
     return DownloadOutcome(record=record, warning=bool(exceeded), alerted=alerted, message=message)
+
+
+@dataclass(frozen=True)
+class DownloadDay:
+    """A user's downloads so far on the Japan-time day, with the thresholds of 第13条 (0 = not checked)."""
+
+    rows: int
+    bytes: int
+    rows_threshold: int
+    bytes_threshold: int
+    message: str  # the warning (DOWNLOAD_WARNING) while the day's total is above a threshold, else ""
+
+    @property
+    def thresholds_label(self) -> str:
+        """The thresholds as the page prints them, e.g. 「100,000行・524,288,000バイト」."""
+        limits = [
+            f"{self.rows_threshold:,}行" if self.rows_threshold else "",
+            f"{self.bytes_threshold:,}バイト" if self.bytes_threshold else "",
+        ]
+        return "・".join(limit for limit in limits if limit)
+
+
+def download_day(user) -> DownloadDay:
+    """The user's download volume of today (Japan time) and the warning to show before the next download
+    (seed 004 第13条 警告表示). A read: no lock, no record."""
+    day = timezone.localdate(server_now(), JST)
+    tally = DownloadTally.objects.filter(user_id=user.pk, day=day).first() or DownloadTally(rows=0, bytes=0)
+    exceeded = _limits_exceeded(tally)
+    return DownloadDay(
+        rows=tally.rows,
+        bytes=tally.bytes,
+        rows_threshold=settings.AUDIT_DOWNLOAD_ALERT_ROWS,
+        bytes_threshold=settings.AUDIT_DOWNLOAD_ALERT_BYTES,
+        message=DOWNLOAD_WARNING.format(limits="、".join(exceeded)) if exceeded else "",
+    )
 
 
 def _tally_locked(user_id: int) -> DownloadTally:

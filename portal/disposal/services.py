@@ -14,7 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from portal.audit.enums import AccessAction, AccessResult
-from portal.audit.services import access_record
+from portal.audit.services import access_record, access_records_last
 from portal.backup.retention import backup_copies_deleted_by, backup_retention_days
 from portal.disposal.enums import DisposalMethod
 from portal.disposal.models import DisposalCertificate
@@ -193,8 +193,10 @@ def certificate_context(certificate: DisposalCertificate) -> dict:
 
 
 @transaction.atomic
+@access_records_last  # the chain lock is not held while the certificate renders (seed 004 第12条)
 def source_file_dispose(*, source, actor, reason: str) -> DisposalCertificate:
-    """Crypto-erase a register entry's source file and certify it, in one transaction (seed 004 第10条).
+    """Crypto-erase a register entry's source file and certify it, in one transaction (seed 004 第10条);
+    the access records (削除, the certificate's 作成) are written at its end, after the PDF.
 
     The source file's managers only (files_registry.sources checks; PermissionDenied otherwise). Raises
     DisposalError when the reason is missing or the file was already destroyed. Side effects: the stored

@@ -70,6 +70,15 @@ class PortalAdminSite(OTPAdminSite):
     def __init__(self, name: str = "admin"):
         super().__init__(name)
 
+    def register(self, model_or_iterable, admin_class=None, **options):
+        """Every ModelAdmin gets ObjectAccessMixin: its object pages answer 404 alike for "no access" and
+        "does not exist" (seed 004 第5条2項; portal/admin_objects.py)."""
+        from django.contrib.admin import ModelAdmin
+
+        from portal.admin_objects import with_object_access
+
+        super().register(model_or_iterable, with_object_access(admin_class or ModelAdmin), **options)
+
     def get_urls(self):
         from django.urls import path
 

@@ -154,15 +154,23 @@ def test_a_document_of_another_contract_is_404_in_the_admin(client, chief_manage
     assert response.status_code == 404
 
 
-def test_staff_without_the_view_permission_cannot_download(client):
+def test_staff_without_the_view_permission_cannot_download_and_the_refusal_is_recorded(client):
     from portal.accounts.roles import StaffRole
+    from portal.audit.models import AccessRecord
     from tests.factories.accounts import staff_user
 
     contract = _uploaded_application()
-    client.force_login(staff_user(StaffRole.SCREENER))
+    screener = staff_user(StaffRole.SCREENER)
+    client.force_login(screener)
 
     response = client.get(
         reverse("admin:contracts_contract_document", args=[contract.pk, contract.documents.get().public_id])
     )
 
-    assert response.status_code == 403
+    # "no access" answers as "does not exist" (seed 004 第5条2項), and the refusal is on the record
+    assert response.status_code == 404
+    refused = AccessRecord.objects.filter(actor=screener, result="refused").get()
+    assert (refused.object_type, refused.detail) == (
+        "contracts.contractdocument",
+        {"out_of_scope": True, "status": 404},
+    )

@@ -63,7 +63,7 @@ def test_other_roles_see_no_certificate(client, certificates, role, organization
     client.force_login(staff_user(role, organization=organization))
 
     assert client.get(CHANGELIST).status_code == 403
-    assert client.get(_change(certificates["own"])).status_code == 403
+    assert client.get(_change(certificates["own"])).status_code == 404  # no access answers as "does not exist"
 
 
 def test_nobody_adds_edits_or_deletes_a_certificate(client, certificates, chief_manager):

@@ -285,7 +285,7 @@ def test_other_roles_do_not_see_source_files(client, source, role, organization)
     client.force_login(staff_user(role, organization=organization))
 
     assert client.get(CHANGELIST).status_code == 403
-    assert client.get(_change(source)).status_code == 403
+    assert client.get(_change(source)).status_code == 404  # no access answers as "does not exist"
 
 
 def test_nobody_edits_or_deletes_a_row(client, source, protection_manager):
