@@ -10,6 +10,7 @@ from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_safe
 
 from files_registry.models import RegisterEntry
+from portal.audit.refusals import object_in_scope_or_404
 from portal.ids import parse_uuid
 from portal.uploads import protected_download
 from proposals.forms import run_for_form
@@ -143,10 +144,6 @@ def consultation_detail(request, public_id):
 @proposer_required
 @require_safe
 def consultation_attachment(request, public_id):
-    try:
-        attachment = ConsultationAttachment.objects.get(
-            public_id=public_id, message__consultation__proposer__user=request.user
-        )
-    except ConsultationAttachment.DoesNotExist:
-        raise Http404 from None
+    own = ConsultationAttachment.objects.filter(message__consultation__proposer__user=request.user)
+    attachment = object_in_scope_or_404(own, actor=request.user, request=request, public_id=public_id)  # 第5条2項
     return protected_download(request, attachment)

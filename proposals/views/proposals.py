@@ -9,11 +9,12 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from files_registry.models import AnonymizedDatasetSummary, RegisterEntry
+from portal.audit.refusals import object_in_scope_or_404
 from portal.audit.services import download_record
 from portal.ids import parse_uuid
 from portal.uploads import protected_download
 from proposals.forms.proposals import AttachmentForm, DeclarationForm, ProcessingForm, ProposalContentsForm
-from proposals.models import Proposal, ProposalAttachment, ProposalCall
+from proposals.models import Proposal, ProposalCall
 from proposals.selectors import proposal_for_user
 from proposals.services import proposals as services
 from proposals.services.proposals import ProposalError
@@ -191,10 +192,9 @@ def _detach(request, proposal: Proposal, attachment_id: str):
 @require_safe
 def proposal_attachment(request, public_id, attachment_id):
     proposal = _own(request, public_id)
-    try:
-        attachment = proposal.attachments.get(public_id=attachment_id)
-    except ProposalAttachment.DoesNotExist:
-        raise Http404 from None
+    attachment = object_in_scope_or_404(  # another proposal's attachment is recorded as refused (第5条2項)
+        proposal.attachments.all(), actor=request.user, request=request, public_id=attachment_id
+    )
     return protected_download(request, attachment)
 
 

@@ -126,3 +126,29 @@ def test_probing_other_proposers_ids_raises_the_repeated_refusals_alert(client, 
     alert = AccessAlert.objects.get(kind=AlertKind.REPEATED_REFUSALS)
     assert (alert.subject, alert.record_count) == (prober, 4)
     assert not Proposal.objects.filter(proposer__user=prober).exists()
+
+
+def test_another_proposers_consultation_file_is_404_and_recorded(client):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from proposals.services.consultations import consultation_open
+    from tests.factories.proposals import pdf_bytes
+
+    owner = ProposerFactory()
+    consultation = consultation_open(
+        proposer=owner,
+        actor=owner.user,
+        subject="質問",
+        body="本文",
+        files=[SimpleUploadedFile("memo.pdf", pdf_bytes("memo"), content_type="application/pdf")],
+    )
+    attachment = consultation.messages.get().attachments.get()
+    prober = ProposerFactory().user
+    client.force_login(prober)
+
+    response = client.get(reverse("mypage:consultation_file", args=[attachment.public_id]))
+
+    assert (response.status_code, response.get("Content-Disposition")) == (404, None)
+    assert [(r.object_type, r.object_id) for r in _refused(prober)] == [
+        ("proposals.consultationattachment", str(attachment.pk))
+    ]
