@@ -32,6 +32,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -232,14 +233,17 @@ def _run(
         out_cols = plan.output_columns
         by_cost = sorted(out_cols, key=lambda name: _cost_rank(plan, name, state))  # longest tasks first
 
-        def column_task(name: str, kept: pa.Table, rows: np.ndarray, offset: int) -> tuple[pa.Array, dict[str, int]]:
+        def column_task(
+            name: str, batch: pa.Table, rows: np.ndarray, take: pa.Array | None, offset: int
+        ) -> tuple[pa.Array, dict[str, int]]:
             col = plan.column(name)
             if name in state.columns:
                 arr = state.columns[name].to_arrow(rows + offset)
             elif name in state.numeric:
                 arr = format_numbers(state.numeric[name][rows + offset])
             else:
-                raw = kept.column(name).combine_chunks()
+                raw = batch.column(name)  # only the rows the global pass kept, taken here: on the pool
+                raw = (raw.take(take) if take is not None else raw).combine_chunks()
                 before.add(name, raw)
                 arr = apply_row_steps(
                     raw,
@@ -261,10 +265,10 @@ def _run(
                 n = batch.num_rows
                 keep = state.keep[offset : offset + n]
                 rows = np.flatnonzero(keep)
-                kept = batch.take(pa.array(rows)) if len(rows) < n else batch
-                futures = {name: pool.submit(column_task, name, kept, rows, offset) for name in by_cost}
+                take = pa.array(rows) if len(rows) < n else None
+                futures = {name: pool.submit(column_task, name, batch, rows, take, offset) for name in by_cost}
                 results = [futures[name].result() for name in out_cols]
-                del batch, kept, futures
+                del batch, futures
                 arrays = []
                 for name, (arr, found) in zip(out_cols, results, strict=True):
                     for kind, cnt in found.items():
@@ -456,14 +460,14 @@ def _global_pass(
             )
 
         futures = {name: pool.submit(global_task, name) for name in sorted(gcols, key=global_cost)}
+        subjects = pool.submit(_subject_hashes, batch.column(subj_col)) if subj_col else None
         for name, arr in ((name, futures[name].result()) for name in gcols):
             if name in numeric_cols:
                 num_parts[name].append(to_numeric(arr)[0])
             else:
                 code_parts[name].append(arr)
-        if subj_col:
-            text = as_string(batch.column(subj_col).combine_chunks())
-            subj_parts.append(pd.util.hash_array(np.asarray(text.to_numpy(zero_copy_only=False), dtype=object)))
+        if subjects is not None:
+            subj_parts.append(subjects.result())
         # the row pass goes in slices, so writing one overlaps computing the next
         part = batch.select(held_cols)
         for start in range(0, max(n, 1), ROW_PASS_ROWS):
@@ -499,6 +503,12 @@ def _global_pass(
     if not held.tables:
         held.add(pa.table({c: pa.array([], pa.large_string()) for c in held_cols}))
     return state
+
+
+def _subject_hashes(values: pa.ChunkedArray) -> np.ndarray:
+    """A 64-bit hash per row of the column that names the person (seed 000: ≥ 1000 本人); a collision could
+    only undercount the people, the safe side of the rule."""
+    return pl.Series(as_string(values.combine_chunks())).hash(seed=0).to_numpy()
 
 
 def _prefetch(batches: Iterator[pa.Table]) -> Iterator[pa.Table]:

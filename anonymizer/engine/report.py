@@ -16,6 +16,7 @@ from collections import Counter
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
@@ -166,7 +167,7 @@ def build_report(
     subj_cfg = ds.get("data_subjects") or {}
     subject_column = plan.subject_column
     hashes = state.subjects_hash
-    subjects = len(np.unique(hashes[kept_rows])) if hashes is not None else output_rows
+    subjects = pl.Series(hashes[kept_rows]).n_unique() if hashes is not None else output_rows
     min_count = max(k_target or 1, 10)
     report: dict[str, Any] = {
         "report_version": 1,
