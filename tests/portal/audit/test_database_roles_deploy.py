@@ -74,8 +74,11 @@ class Deployment:
         return subprocess.run(["/bin/bash", "-c", script], env=environment, capture_output=True, text=True)  # noqa: S603
 
     def manage(self, role: str, *arguments: str) -> subprocess.CompletedProcess:
+        # as a deployed process starts: not with what earlier tests of this run put into os.environ
+        # (the browser tests set DJANGO_ALLOW_ASYNC_UNSAFE, which check --deploy rightly refuses)
+        inherited = {name: value for name, value in os.environ.items() if name != "DJANGO_ALLOW_ASYNC_UNSAFE"}
         environment = {
-            **os.environ,
+            **inherited,
             "DJANGO_SETTINGS_MODULE": "portal.settings_test",
             "DATABASE_URL": self.url(role),
             "PORTAL_DATA_DIR": str(self.data_dir),
