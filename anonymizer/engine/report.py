@@ -24,7 +24,7 @@ from .kanon import class_stats
 from .plan import MIN_DATA_SUBJECTS, ROLE_LABELS, Plan
 
 if TYPE_CHECKING:
-    from .pipeline import GlobalState
+    from .globalpass import GlobalState
     from .steps import StepStats
 
 MAX_TRACKED_VALUES = 50_000
@@ -48,6 +48,16 @@ NUMERIC_TYPES = ("integer", "number")
 PERTURBING_OPS = {"noise", "microaggregate"}  # the published numbers are no longer anyone's true values
 _NUMBER = re.compile(r"^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$")
 _BAND = re.compile(r"^\s*([-+]?\d+(?:\.\d+)?)～")  # 「20～29」「20～25未満」 (generalize_bands)
+
+
+def source_distribution_columns(plan: Plan) -> list[str]:
+    """The columns whose *source* value counts the report shows beside the output's: quasi-identifiers,
+    sensitive columns and attributes; never an identifier's or a code's source values."""
+    return [
+        name
+        for name in distribution_columns(plan)
+        if plan.column(name).role in ("quasi_identifier", "sensitive", "attribute")
+    ]
 
 
 def distribution_columns(plan: Plan) -> list[str]:

@@ -7,7 +7,7 @@ import pyarrow.compute as pc
 import pyarrow.csv as pv
 import pytest
 
-from anonymizer.engine import OperationError, PlanError, anonymize, load_plan
+from anonymizer.engine import OperationError, PlanError, anonymize, globalpass, load_plan
 from anonymizer.engine import pipeline as pipeline_module
 
 STANDARD_1 = "① 特定の個人を識別することができる記述等の削除"
@@ -269,7 +269,7 @@ def test_pipeline_turns_an_unforeseen_fault_into_an_operation_error_without_the_
     def broken(*args, **kwargs):
         raise KeyError("山田太郎")
 
-    monkeypatch.setattr(pipeline_module, "_enforce_kanon", broken)
+    monkeypatch.setattr(globalpass, "_enforce_kanon", broken)
 
     with pytest.raises(OperationError) as exc:
         anonymize(admin_table.slice(0, 100), load_plan(bench_plan), secrets)
