@@ -76,10 +76,11 @@ class DatasetJob(models.Model):
     A running attempt holds a lease (lease_until) that it renews as it advances; an attempt whose worker
     died leaves the lease to expire, and the next attempt takes the job over (anonymizer.services).
 
-    `screened_plan_digest` is the plan the screening's last completed dry run checked (for a proposal on a
-    dataset already made, 法118: that dataset's plan). A job whose plan differs runs only once a protection
-    manager of the file has confirmed that very plan (`confirmed_plan_digest`, with a reason in the
-    transition)."""
+    `screened_plan_digest` is the plan screening's dry run checked: a completed dry run of the proposal's
+    latest version with the job's very plan if there is one, else the newest completed dry run of that version
+    (for a proposal on a dataset already made, 法118: that dataset's plan); '' when there is none. A job whose
+    plan differs, or that has no such dry run, runs only once a protection manager of the file has confirmed
+    that very plan (`confirmed_plan_digest`, with a reason in the transition)."""
 
     public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     contract = models.OneToOneField("contracts.Contract", on_delete=models.PROTECT, related_name="dataset_job")
@@ -129,9 +130,15 @@ class DatasetJob(models.Model):
         return bool(self.screened_plan_digest) and self.plan_digest != self.screened_plan_digest
 
     @property
+    def lacks_screening_dry_run(self) -> bool:
+        """Screening's dry run never checked a plan for the proposal's latest version (anonymizer.dry_runs)."""
+        return not self.screened_plan_digest
+
+    @property
     def awaits_plan_confirmation(self) -> bool:
         """It must not run before a protection manager confirms its plan (anonymizer.services)."""
-        return self.plan_differs_from_screening and self.confirmed_plan_digest != self.plan_digest
+        unchecked = self.lacks_screening_dry_run or self.plan_differs_from_screening
+        return unchecked and self.confirmed_plan_digest != self.plan_digest
 
 
 class DatasetJobTransition(models.Model):

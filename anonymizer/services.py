@@ -27,6 +27,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from anonymizer import engine
+from anonymizer.dry_runs import dry_run_matching
 from anonymizer.engine.plan import plan_digest
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetFile, DatasetJob, DryRun, ProcessingSecret
@@ -56,6 +57,10 @@ CREATE_DATASET_TASK = "anonymizer.create_dataset"
 PLAN_DIFFERS_FROM_SCREENING = (
     "処理計画が審査の試行（ドライラン）で確認したものと異なるため、個人情報ファイルの保護管理者が理由を付けて"
     "確認するまで作成しません。"
+)
+NO_SCREENING_DRY_RUN = (
+    "審査の試行（ドライラン）で提案の最新の版の処理計画を原データに適用した記録がないため、個人情報ファイルの"
+    "保護管理者が理由を付けて確認するまで作成しません。"
 )
 DRY_RUN_TASK = "anonymizer.dry_run"
 
@@ -228,13 +233,17 @@ def _existing_dataset_plan(proposal) -> dict:
     return previous.job.plan
 
 
-def _screened_plan_digest(proposal) -> str:
-    """The digest of the plan screening checked: the proposal's last completed dry run's (法118: the plan of
-    the dataset made before); '' when there is none."""
+def _screened_plan_digest(proposal, plan: dict) -> str:
+    """The digest of the plan screening checked (see DatasetJob): a completed dry run of the proposal's latest
+    version with `plan` itself, else that version's newest completed dry run (法118: the plan of the dataset
+    made before); '' when there is none."""
     if proposal.is_existing_dataset:
         previous = AnonymizedDataset.objects.filter(summary=proposal.dataset_summary_id).order_by("created_at")
         return previous.values_list("plan_digest", flat=True).first() or ""
-    run = proposal.dry_runs.filter(status=DryRunStatus.DONE).order_by("-created_at").first()
+    version = proposal.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    run = dry_run_matching(proposal, digest=plan_digest(plan), version_number=version) or (
+        proposal.dry_runs.filter(status=DryRunStatus.DONE, version_number=version).order_by("-created_at").first()
+    )
     return run.plan_digest if run is not None else ""
 
 
@@ -263,7 +272,7 @@ def job_for_contract(*, contract) -> DatasetJob:
                 plan=plan,
                 notes=notes,
                 failure=failure,
-                screened_plan_digest=_screened_plan_digest(proposal),
+                screened_plan_digest=_screened_plan_digest(proposal, plan),
             )
     except IntegrityError:
         return DatasetJob.objects.get(contract=contract)
@@ -311,9 +320,11 @@ def _claim(contract_id: int) -> Claim | None:
         if job.status not in (JobStatus.QUEUED, JobStatus.RUNNING):
             return None
         if job.status == JobStatus.QUEUED and job.awaits_plan_confirmation:
-            # The plan is not the one screening's dry run checked (the 加工基準 or the plan changed since):
-            # a protection manager of the file confirms it, with a reason, before anything is made.
-            transition(job, JobStatus.NEEDS_PLAN, reason=PLAN_DIFFERS_FROM_SCREENING)
+            # The plan is not one screening's dry run checked (審査基準③, 法114条1項3号: the 加工基準 or the plan
+            # changed since, or no dry run was made): a protection manager of the file confirms it, with a
+            # reason, before anything is made.
+            why = NO_SCREENING_DRY_RUN if job.lacks_screening_dry_run else PLAN_DIFFERS_FROM_SCREENING
+            transition(job, JobStatus.NEEDS_PLAN, reason=why)
             return None
         reason = (
             "作成の開始" if job.status == JobStatus.QUEUED else f"第{job.attempts}回の実行が途中で停止したため再実行"
@@ -570,9 +581,9 @@ def dataset_job_restart(*, job: DatasetJob, actor, plan: dict | None = None, rea
     """Queue a waiting, failed or cancelled job again, with a corrected plan if given.
 
     Changing the plan (validated; 行政機関等匿名加工情報 only), and restarting a job whose plan differs from
-    the one screening's dry run checked, confirm that plan: only a protection manager of the file's
-    organization may, with a reason; the transition records the plan digests before and after and the
-    reason. Raises PermissionDenied, or AnonymizerError (Japanese) with nothing changed.
+    the one screening's dry run checked or that has no such dry run, confirm that plan: only a protection
+    manager of the file's organization may, with a reason; the transition records the plan digests before and
+    after and the reason. Raises PermissionDenied, or AnonymizerError (Japanese) with nothing changed.
     """
     if not actor.has_perm("anonymizer.run_datasetjob"):
         raise PermissionDenied
@@ -596,7 +607,12 @@ def dataset_job_restart(*, job: DatasetJob, actor, plan: dict | None = None, rea
             raise PermissionDenied("処理計画を変更・確認できるのは、個人情報ファイルの保護管理者だけです。")
         if not reason:
             raise AnonymizerError("処理計画を変更・確認する理由を入力してください。")
-        what = "処理計画の変更" if changed else "審査の試行と異なる処理計画の確認"
+        if changed:
+            what = "処理計画の変更"
+        elif locked.lacks_screening_dry_run:
+            what = "審査の試行のない処理計画の確認"
+        else:
+            what = "審査の試行と異なる処理計画の確認"
         new_plan = locked.plan
         locked = transition(
             locked, JobStatus.QUEUED, actor=actor, reason=f"{what}: {reason}", plan_digests=(before, after)

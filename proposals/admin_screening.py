@@ -14,6 +14,7 @@ from django.template.response import TemplateResponse
 from django.urls import path, reverse
 from simple_history.admin import SimpleHistoryAdmin
 
+from anonymizer.dry_runs import dry_run_check
 from portal.accounts.models import User
 from portal.accounts.roles import StaffRole, role_group
 from portal.audit.enums import AccessAction, AccessResult
@@ -27,6 +28,7 @@ from proposals.services import screening as services
 from proposals.services.proposals import ProposalError
 
 MET_CHOICES = [("1", "適合"), ("0", "不適合")]
+SCREENING_UNDER_WAY = (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_SCREENING, ProposalStatus.AWAITING_APPROVAL)
 
 
 def _screeners():
@@ -287,6 +289,10 @@ class ScreeningAdmin(admin.ModelAdmin):
             "transitions": proposal.transitions.order_by("occurred_at", "id"),
             # 審査基準③: a dry run on the real source file (anonymizer); its report shows here.
             "dry_runs": proposal.dry_runs.all()[:5],
+            # ③ is found 適合 only on a matching compliant dry run (anonymizer.dry_runs): say which, or why not.
+            "dry_run_check": dry_run_check(proposal)
+            if not proposal.is_existing_dataset and status in SCREENING_UNDER_WAY
+            else None,
             "may_dry_run": (may_screen or user.has_perm("proposals.oversee_screening"))
             and not proposal.is_existing_dataset
             and status in (ProposalStatus.SUBMITTED, ProposalStatus.UNDER_SCREENING),

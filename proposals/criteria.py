@@ -25,7 +25,8 @@ C = Criterion
 EXISTING_DATASET_CRITERIA = (C.DISQUALIFICATION, C.CONTRIBUTION, C.USE_PERIOD, C.PROTECTION, C.AGENCY_WORKLOAD)
 HUMAN_CRITERIA = (C.CONTRIBUTION, C.PROTECTION, C.AGENCY_WORKLOAD)
 
-DRY_RUN_NOTE = "（実データによる試行加工は未実施。加工の方法の記載に基づく確認です。）"
+# ③ is found 適合 only on a dry run (anonymizer.dry_runs); without one the portal suggests nothing.
+DRY_RUN_NOTE = "（加工の方法の記載に基づく確認であり、適合の根拠となる原データによる試行加工の結果はない。{}）"
 
 # Processing standards (法116条1項, 規則; seed 000 加工基準①–③), by item name. Names are normalised
 # (NFKC, no spaces) before matching. REVIEW (agency): extend with the agency's own item names.
@@ -60,7 +61,7 @@ def suggestions(
     makers = {
         C.DISQUALIFICATION: lambda: _disqualification(proposal, snapshot, on_date),
         C.SUBJECT_COUNT: lambda: _subject_count(proposal, snapshot),
-        C.PROCESSING: lambda: _processing(proposal, snapshot, version.number),
+        C.PROCESSING: lambda: _processing(proposal, snapshot),
         C.USE_PERIOD: lambda: _use_period(snapshot, ScreeningPolicy.current().max_use_years),
     }
     return {
@@ -139,30 +140,31 @@ def processing_findings(request: dict, items: list) -> list[str]:
     return findings
 
 
-def _processing(proposal: Proposal, snapshot: dict, version_number: int) -> Suggestion:
+def _processing(proposal: Proposal, snapshot: dict) -> Suggestion:
     # 法114条1項3号
     findings = processing_findings(snapshot.get("processing_request") or {}, list(proposal.entry.recorded_items.all()))
-    dry_run = _dry_run_note(proposal, version_number)
+    dry_run = _dry_run_note(proposal)
     if findings or dry_run.met is False:
         return Suggestion(False, "".join(findings) + dry_run.reason)
     return Suggestion(
-        True,
+        dry_run.met,
         "全ての記録項目に加工の方法が定められ、氏名等の記述、個人識別符号及び連結符号をそのまま提供するものはない。"
         + dry_run.reason,
     )
 
 
-def _dry_run_note(proposal: Proposal, version_number: int) -> Suggestion:
-    """The latest finished dry run on the real source file for this version (anonymizer), if any."""
-    from anonymizer.enums import DryRunStatus
+def _dry_run_note(proposal: Proposal) -> Suggestion:
+    """The verdict of the dry run ③ may rest on (anonymizer.dry_runs: the latest version, the plan production
+    would use now); met None, with what is missing, when there is none."""
+    from anonymizer.dry_runs import dry_run_check
 
-    run = proposal.dry_runs.filter(version_number=version_number, status=DryRunStatus.DONE).first()
-    if run is None:
-        return Suggestion(None, DRY_RUN_NOTE)
-    if run.compliant:
+    check = dry_run_check(proposal)
+    if check.adequate:
         return Suggestion(True, "（原データによる試行加工の結果、加工の基準に適合した。）")
-    reasons = " ".join(run.report["compliance"]["reasons"][:5])
-    return Suggestion(False, f"（原データによる試行加工の結果、加工の基準に適合しなかった：{reasons}）")
+    if check.dry_run is not None:  # it matches, and its verdict failed
+        reasons = " ".join(check.dry_run.report["compliance"]["reasons"][:5])
+        return Suggestion(False, f"（原データによる試行加工の結果、加工の基準に適合しなかった：{reasons}）")
+    return Suggestion(None, DRY_RUN_NOTE.format("".join(check.problems)))
 
 
 def _use_period(snapshot: dict, max_years: int) -> Suggestion:

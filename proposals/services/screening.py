@@ -38,16 +38,16 @@ from proposals.services.proposals import ProposalError
 
 S = ProposalStatus
 SCREEN_PERMISSION = "proposals.screen_screening"
+DRY_RUN_NO_LONGER_HOLDS = "審査基準③を「適合」とした判断が、原データによる試行の現在の結果に裏付けられていないため、"
 
 
 class ScreeningError(ProposalError):
     """A screening action refused; `problems` lists every reason in Japanese, for the staff member."""
 
 
-def _audit(*, actor, proposal: Proposal, action: AccessAction, step: str, request=None) -> None:
-    access_record(
-        actor=actor, action=action, result=AccessResult.SUCCESS, obj=proposal, request=request, detail={"step": step}
-    )
+def _audit(*, actor, proposal: Proposal, action: AccessAction, step: str, request=None, dry_run=None) -> None:
+    detail = {"step": step} if dry_run is None else {"step": step, "dry_run": dry_run.public_id.hex}
+    access_record(actor=actor, action=action, result=AccessResult.SUCCESS, obj=proposal, request=request, detail=detail)
 
 
 def _locked(screening: Screening) -> Screening:
@@ -169,9 +169,10 @@ def criterion_record(
     """Record the screener's finding on one criterion, on the latest submitted version.
 
     A blank reason is taken from the portal's suggestion only when the screener confirms it; overriding it,
-    and every finding on ④ ⑥ ⑦, needs the screener's own reason. Raises ScreeningError when screening is not
-    under way (e.g. paused for a correction), the actor is not an assigned screener without conflict, or
-    the finding is incomplete.
+    and every finding on ④ ⑥ ⑦, needs the screener's own reason. ③ is found 適合 only on a matching compliant
+    dry run (_require_dry_run; its id goes into the access record); 不適合 needs none. Raises ScreeningError
+    when screening is not under way (e.g. paused for a correction), the actor is not an assigned screener
+    without conflict, or the finding is incomplete or unsupported.
     """
     locked = _locked(screening)
     proposal = locked.proposal
@@ -183,6 +184,9 @@ def criterion_record(
         raise ScreeningError("この提案には適用されない審査基準です（法第118条）。")
     if met is None:
         raise ScreeningError("適合か不適合かを選んでください。")
+    dry_run = None
+    if criterion == Criterion.PROCESSING and met:
+        dry_run = _require_dry_run(proposal, refusal="審査基準③を「適合」と記録できません。")
     version = criteria_rules.latest_version(proposal)
     suggestion = criteria_rules.suggestions(proposal, version=version)[criterion]
     reason = reason.strip()
@@ -209,9 +213,29 @@ def criterion_record(
         },
     )
     _audit(
-        actor=actor, proposal=proposal, action=AccessAction.CHANGE, step=f"criterion_{criterion.value}", request=request
+        actor=actor,
+        proposal=proposal,
+        action=AccessAction.CHANGE,
+        step=f"criterion_{criterion.value}",
+        request=request,
+        dry_run=dry_run,
     )
     return record
+
+
+def _require_dry_run(proposal: Proposal, *, refusal: str):
+    """The dry run criterion ③'s 適合 rests on (anonymizer.dry_runs); ScreeningError naming what is missing.
+
+    法114条1項3号 (seed 000 審査基準③): the processing must follow the processing standards. On a proposal for a
+    new dataset (法112) that is shown by a completed dry run of the latest version, on the real source file,
+    with the plan production would use now, whose verdict is compliant (issue 5).
+    """
+    from anonymizer.dry_runs import dry_run_check
+
+    check = dry_run_check(proposal)
+    if not check.adequate:
+        raise ScreeningError([refusal, *check.problems])
+    return check.dry_run
 
 
 def missing_criteria(screening: Screening) -> list[Criterion]:
@@ -226,13 +250,16 @@ def missing_criteria(screening: Screening) -> list[Criterion]:
     return [criterion for criterion in criteria_rules.applicable_criteria(proposal) if criterion not in current]
 
 
-def _require_complete(screening: Screening) -> None:
+def _require_complete(screening: Screening, *, refusal: str) -> None:
     # 法114条1項: the decision rests on every applicable criterion.
     missing = missing_criteria(screening)
     if missing:
         raise ScreeningError(
             [f"「{criterion.label}」の判断が（最新の版について）記録されていません。" for criterion in missing]
         )
+    # ③ found 適合 still rests on a matching dry run: the 加工基準 may have changed since the finding.
+    if screening.criteria.filter(criterion=Criterion.PROCESSING, met=True).exists():
+        _require_dry_run(screening.proposal, refusal=refusal)
 
 
 @transaction.atomic
@@ -240,7 +267,7 @@ def screening_submit_for_approval(*, screening: Screening, actor, comment: str =
     """An assigned screener sends the complete screening to an approver (決裁への回付)."""
     locked = _locked(screening)
     _require_screener(locked, actor)
-    _require_complete(locked)
+    _require_complete(locked, refusal=f"{DRY_RUN_NO_LONGER_HOLDS}決裁に回付できません。")
     _move(locked.proposal, S.AWAITING_APPROVAL, actor=actor, reason=comment.strip() or "審査の結果を決裁に回付")
     locked.submitted_by, locked.submitted_by_name, locked.submitted_at = (
         actor,
@@ -289,7 +316,8 @@ def screening_approve(
     """The approver decides (決裁): adequate when every applicable criterion is met, else inadequate, and the
     result notice is issued (法114条2項・3項): a document number, the date, the PDFs rendered and stored.
 
-    An adequate decision on a new dataset needs the estimated creation hours (the notice states the fee).
+    An adequate decision on a new dataset needs the estimated creation hours (the notice states the fee). A
+    finding of 適合 on ③ is checked again against the dry runs (the 加工基準 may have changed since).
     Side effect after commit: the proposer's e-mail (notify). Raises ScreeningError when refused.
     """
     locked = _locked(screening)
@@ -297,7 +325,10 @@ def screening_approve(
     _require_approver(locked, actor)
     if proposal.status != S.AWAITING_APPROVAL:
         raise ScreeningError(f"現在の状況（{proposal.get_status_display()}）では決裁できません。")
-    _require_complete(locked)
+    _require_complete(
+        locked,
+        refusal=f"{DRY_RUN_NO_LONGER_HOLDS}決裁できません。差し戻して、原データによる試行のやり直しを求めてください。",
+    )
     today = today or timezone.localdate()
     version = criteria_rules.latest_version(proposal)
     records = {Criterion(record.criterion): record for record in locked.criteria.all()}

@@ -1,5 +1,6 @@
 """The plan that reaches a production job (issue 5, review G1, G2 and G9): 行政機関等匿名加工情報 only, never
-finer than the 加工基準, the plan screening's dry run checked or one a protection manager confirmed."""
+finer than the 加工基準, the plan screening's dry run checked or one a protection manager confirmed (also when
+screening made no dry run at all)."""
 
 import io
 import json
@@ -15,7 +16,7 @@ from anonymizer.enums import DatasetFileKind, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetJob, DryRun, ProcessingProfile
 from files_registry.sources import source_file_latest
 from tests.contracts.helpers import concluded_contract
-from tests.factories.anonymizer import prepare_entry, profile_plan, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, profile_plan, request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -34,18 +35,6 @@ def contract(chief_manager, protection_manager):
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
     return contract
-
-
-def screened(proposal) -> DryRun:
-    """Screening's dry run of the proposal's plan on its source file, done."""
-    dry_run = DryRun.objects.create(
-        proposal=proposal,
-        version_number=1,
-        source_file=source_file_latest(proposal.entry),
-        plan=services.proposal_plan(proposal).plan,
-        requested_by_name="審査 一郎",
-    )
-    return services.dry_run_execute(dry_run_id=dry_run.pk)
 
 
 def change_standard(entry, **steps) -> None:
@@ -67,7 +56,9 @@ def csv_of(contract):
 
 def test_a_job_whose_plan_is_pseudonymized_publishes_nothing(contract):
     job = services.job_for_contract(contract=contract)
-    DatasetJob.objects.filter(pk=job.pk).update(plan={**job.plan, "mode": "pseudonymized"})
+    pseudonymized = {**job.plan, "mode": "pseudonymized"}
+    # As if screening's dry run had checked it: the run-time refusal is the last line of defence.
+    DatasetJob.objects.filter(pk=job.pk).update(plan=pseudonymized, screened_plan_digest=plan_digest(pseudonymized))
 
     job = services.dataset_job_execute(contract_id=contract.pk)
 
@@ -115,6 +106,7 @@ def test_a_request_raising_the_top_code_still_publishes_the_standards_coding(con
         contract.proposal.entry, 身長={"action": "top_code", "threshold": 250}
     )
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
 
     job = services.dataset_job_execute(contract_id=contract.pk)
 
@@ -130,7 +122,7 @@ def test_a_request_raising_the_top_code_still_publishes_the_standards_coding(con
 
 
 def test_the_job_runs_the_plan_the_dry_run_checked_and_records_it(contract):
-    dry_run = screened(contract.proposal)
+    dry_run = dry_run_done(contract.proposal)
 
     job = services.dataset_job_execute(contract_id=contract.pk)
 
@@ -140,7 +132,7 @@ def test_the_job_runs_the_plan_the_dry_run_checked_and_records_it(contract):
 
 
 def test_a_standard_changed_after_screening_waits_for_a_protection_manager(client, contract, protection_manager):
-    screened(contract.proposal)
+    dry_run_done(contract.proposal)
     change_standard(contract.proposal.entry, 住所=[{"op": "generalize", "method": "address", "level": "municipality"}])
 
     job = services.dataset_job_execute(contract_id=contract.pk)
@@ -158,7 +150,7 @@ def test_a_standard_changed_after_screening_waits_for_a_protection_manager(clien
 def test_only_a_protection_manager_with_a_reason_confirms_a_plan_screening_did_not_check(
     contract, chief_manager, protection_manager
 ):
-    screened(contract.proposal)
+    dry_run_done(contract.proposal)
     change_standard(contract.proposal.entry, 住所=[{"op": "generalize", "method": "address", "level": "municipality"}])
     job = services.dataset_job_execute(contract_id=contract.pk)
 
@@ -177,12 +169,56 @@ def test_only_a_protection_manager_with_a_reason_confirms_a_plan_screening_did_n
     assert job.status == JobStatus.SUCCEEDED, job.failure
 
 
+def queued_dry_run(proposal) -> None:
+    """A dry run asked for but not run (its worker never took it): no completed dry run."""
+    DryRun.objects.create(
+        proposal=proposal,
+        version_number=1,
+        source_file=source_file_latest(proposal.entry),
+        plan=services.proposal_plan(proposal).plan,
+        requested_by_name="審査 一郎",
+    )
+
+
+@pytest.mark.parametrize("arrange", [lambda proposal: None, queued_dry_run], ids=["no dry run", "queued dry run"])
+def test_a_job_without_a_completed_dry_run_waits_for_a_protection_manager(
+    arrange, client, contract, protection_manager
+):
+    arrange(contract.proposal)
+
+    job = services.dataset_job_execute(contract_id=contract.pk)
+    client.force_login(protection_manager)
+    page = client.get(reverse("admin:anonymizer_datasetjob_change", args=[job.pk])).content.decode()
+
+    assert job.status == JobStatus.NEEDS_PLAN
+    assert (job.attempts, job.screened_plan_digest) == (0, "")
+    assert not AnonymizedDataset.objects.filter(contract=contract).exists()
+    assert job.transitions.last().reason == services.NO_SCREENING_DRY_RUN
+    assert "審査の試行（ドライラン）で原データに適用されていません" in page
+    assert "保護管理者が理由を付けて確認するまで作成しません" in page
+
+
+def test_a_protection_manager_confirms_a_plan_no_dry_run_checked(contract, chief_manager, protection_manager):
+    job = services.dataset_job_execute(contract_id=contract.pk)
+
+    with pytest.raises(PermissionDenied):
+        services.dataset_job_restart(job=job, actor=chief_manager, reason="確認した")
+    services.dataset_job_restart(job=job, actor=protection_manager, reason="試行の記録がない契約の処理計画を確認した")
+    job = services.dataset_job_execute(contract_id=contract.pk)
+
+    confirmation = job.transitions.get(to_status=JobStatus.QUEUED)
+    assert confirmation.reason == "審査の試行のない処理計画の確認: 試行の記録がない契約の処理計画を確認した"
+    assert job.confirmed_plan_digest == job.plan_digest
+    assert job.status == JobStatus.SUCCEEDED, job.failure
+
+
 @pytest.fixture
 def failed_job(chief_manager, protection_manager):
     plan = profile_plan()
     plan["dataset"]["k_anonymity"].update({"k": 400, "method": "check"})
     contract = concluded_contract(chief_manager)
     prepare_entry(contract.proposal.entry, protection_manager, plan=plan)
+    dry_run_done(contract.proposal)  # it fails k as well: a completed dry run, whatever its verdict
     job = services.dataset_job_execute(contract_id=contract.pk)
     assert job.status == JobStatus.FAILED
     return job

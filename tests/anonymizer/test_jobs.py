@@ -22,7 +22,7 @@ from portal.audit.models import AccessRecord
 from portal.models import Notification
 from portal.uploads import protected_storage
 from tests.contracts.helpers import concluded_contract
-from tests.factories.anonymizer import prepare_entry, profile_plan, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, profile_plan, request_for
 
 pytestmark = pytest.mark.django_db
 
@@ -37,6 +37,7 @@ def contract(chief_manager, protection_manager):
         entry, 住所={"action": "generalize", "level": "prefecture"}, 点数={"action": "top_code", "threshold": 90}
     )
     proposal.save(update_fields=["processing_request"])
+    dry_run_done(proposal)
     return contract
 
 
@@ -145,6 +146,7 @@ def test_an_output_failing_k_is_never_published(chief_manager, protection_manage
     plan["dataset"]["k_anonymity"].update({"k": 400, "method": "check"})
     contract = concluded_contract(chief_manager)
     prepare_entry(contract.proposal.entry, protection_manager, plan=plan)
+    dry_run_done(contract.proposal)
 
     before = stored_files("anonymizer")
 
@@ -159,8 +161,12 @@ def test_an_output_failing_k_is_never_published(chief_manager, protection_manage
 
 
 def test_a_job_without_a_source_file_fails_in_japanese(chief_manager, protection_manager):
+    from files_registry.sources import source_file_destroy, source_file_latest
+
     contract = concluded_contract(chief_manager)
-    prepare_entry(contract.proposal.entry, protection_manager, upload=False)
+    prepare_entry(contract.proposal.entry, protection_manager)
+    dry_run_done(contract.proposal)
+    source_file_destroy(source=source_file_latest(contract.proposal.entry), actor=protection_manager)
 
     job = services.dataset_job_execute(contract_id=contract.pk)
 
@@ -407,6 +413,7 @@ def seed_contract_on(entry, chief_manager, **proposal_fields):
     contract = concluded_contract(chief_manager, **proposal_fields)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     return contract
 
 
@@ -425,6 +432,7 @@ def seed_contract(chief_manager, protection_manager):
     source_file_store(entry=entry, upload=ContentFile(seed_source_csv(), name="source.csv"), actor=protection_manager)
     contract.proposal.processing_request = request_for(entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     return contract
 
 

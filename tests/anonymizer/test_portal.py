@@ -14,7 +14,7 @@ from portal.accounts.roles import StaffRole, organization_grant_manager
 from portal.audit.models import AccessRecord
 from tests.contracts.helpers import concluded_contract
 from tests.factories.accounts import staff_user
-from tests.factories.anonymizer import prepare_entry, profile_plan, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, profile_plan, request_for
 from tests.factories.proposals import ProposerFactory
 from tests.factories.screening import assigned_screening, screener_user, submitted_proposal
 
@@ -130,6 +130,7 @@ def delivered(chief_manager, protection_manager):
     prepare_entry(contract.proposal.entry, protection_manager)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     job = services.dataset_job_execute(contract_id=contract.pk)
     assert job.status == JobStatus.SUCCEEDED, job.failure
     return contract
@@ -424,6 +425,9 @@ def test_a_job_whose_plan_names_a_hierarchy_table_file_fails_in_japanese(
     prepare_entry(contract.proposal.entry, protection_manager, plan=_plan_with_table())
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    # No dry run could run this plan either: the job waits until a protection manager confirms it.
+    held = services.dataset_job_execute(contract_id=contract.pk)
+    services.dataset_job_restart(job=held, actor=protection_manager, reason="試行できない処理計画を確認")
 
     job = services.dataset_job_execute(contract_id=contract.pk)
 

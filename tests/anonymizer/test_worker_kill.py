@@ -19,7 +19,7 @@ from anonymizer import services
 from anonymizer.enums import DatasetFileKind, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetJob
 from tests.contracts.helpers import concluded_contract
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 
 ROOT = Path(__file__).resolve().parents[2]
 LEASE_SECONDS = 3
@@ -117,6 +117,7 @@ def test_a_worker_killed_mid_job_leaves_nothing_partial_and_the_job_completes_on
     prepare_entry(entry, protection_manager, rows=400_000)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     first = workers()
     real_broker.send_task(services.CREATE_DATASET_TASK, kwargs={"contract_id": contract.pk})
 

@@ -17,7 +17,7 @@ from portal.jdates import fiscal_year, fiscal_year_label
 from proposals.enums import ProposalStatus
 from proposals.models import ScreeningPolicy
 from proposals.services import screening as screening_services
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 from tests.factories.screening import (
     approver_user,
     assigned_screening,
@@ -138,6 +138,7 @@ def test_a_submitted_proposal_becomes_a_concluded_contract(page, chief_manager, 
     prepare_entry(proposal.entry, protection_manager)
     proposal.processing_request = request_for(proposal.entry)
     proposal.save(update_fields=["processing_request"])
+    dry_run_done(proposal)
     assert dataset_job_execute(contract_id=contract.pk).status == JobStatus.SUCCEEDED
     page.goto(f"/mypage/contracts/{contract.public_id}/")
     assert "行政機関等匿名加工情報の提供" in page.content()

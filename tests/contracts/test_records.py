@@ -20,7 +20,7 @@ from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.models import AccessRecord
 from tests.contracts.helpers import applied_contract, concluded_contract, fee_fixed_contract, notice_for, paid_contract
 from tests.factories.accounts import UserFactory, staff_user
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 from tests.factories.proposals import ProposerFactory, pdf_bytes
 
 pytestmark = pytest.mark.django_db
@@ -266,6 +266,7 @@ def delivered(chief_manager, protection_manager):
     prepare_entry(contract.proposal.entry, protection_manager)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     job = anonymizer_services.dataset_job_execute(contract_id=contract.pk)
     assert job.status == JobStatus.SUCCEEDED, job.failure
     return contract

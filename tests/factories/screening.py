@@ -85,8 +85,19 @@ HUMAN_REASONS = {
 }
 
 
+def processing_dry_run(proposal) -> None:
+    """Make sure criterion ③ can be found 適合: a completed compliant dry run of the latest version with the
+    plan production would use now (tests.factories.anonymizer.dry_run_done), unless there is one."""
+    from anonymizer.dry_runs import dry_run_check
+    from tests.factories.anonymizer import dry_run_done
+
+    if not dry_run_check(proposal).adequate:
+        dry_run_done(proposal)
+
+
 def record_all(screening, *, screener, failing: dict | None = None) -> None:
-    """Record every applicable criterion: the suggestion confirmed, or 不適合 with the reason in `failing`."""
+    """Record every applicable criterion: the suggestion confirmed, or 不適合 with the reason in `failing`.
+    ③ found 適合 gets its real dry run first (processing_dry_run)."""
     from proposals.criteria import applicable_criteria
 
     failing = failing or {}
@@ -96,6 +107,8 @@ def record_all(screening, *, screener, failing: dict | None = None) -> None:
                 screening=screening, actor=screener, criterion=criterion, met=False, reason=failing[criterion]
             )
         else:
+            if criterion == Criterion.PROCESSING:
+                processing_dry_run(screening.proposal)
             services.criterion_record(
                 screening=screening,
                 actor=screener,

@@ -25,7 +25,7 @@ from portal.jdates import wareki
 from portal.uploads import protected_storage
 from tests.backup.conftest import run
 from tests.contracts.helpers import concluded_contract
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 from tests.factories.registry import RegisterEntryFactory
 
 NEW = os.urandom(32)
@@ -83,6 +83,7 @@ def delivered(db, chief_manager, protection_manager):
     entry = prepare_entry(contract.proposal.entry, protection_manager)
     contract.proposal.processing_request = request_for(entry, 住所={"action": "generalize", "level": "prefecture"})
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     services.dataset_job_execute(contract_id=contract.pk)
     return AnonymizedDataset.objects.get(contract=contract)
 

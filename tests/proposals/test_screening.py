@@ -299,10 +299,10 @@ def test_suggestion_2_below_the_minimum_from_the_snapshot(proposal):
     assert suggestion.met is False and "1,000人未満" in suggestion.reason
 
 
-def test_suggestion_3_compliant_request(proposal):
+def test_suggestion_3_compliant_request_without_a_dry_run_is_left_to_the_screener(proposal):
     suggestion = _suggest(proposal)[C.PROCESSING]
 
-    assert suggestion.met is True and "試行加工は未実施" in suggestion.reason
+    assert suggestion.met is None and "原データによる試行（ドライラン）が行われていません" in suggestion.reason
 
 
 ITEMS = [

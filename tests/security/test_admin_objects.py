@@ -28,7 +28,7 @@ from proposals.services.consultations import consultation_open
 from tests.contracts.helpers import concluded_contract
 from tests.factories import compliance
 from tests.factories.accounts import UserFactory, staff_user
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 from tests.factories.disposal import DisposalCertificateFactory
 from tests.factories.proposals import pdf_bytes
 from tests.factories.registry import AnonymizedDatasetSummaryFactory
@@ -48,6 +48,7 @@ def world():
     prepare_entry(contract.proposal.entry, manager)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     assert anonymizer_services.dataset_job_execute(contract_id=contract.pk).status == JobStatus.SUCCEEDED
     contract_services.report_submit(contract=contract, actor=contract.proposer.user, kind="usage", body="報告")
     contract_services.contract_cancel(

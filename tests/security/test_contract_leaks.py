@@ -8,7 +8,7 @@ from django.urls import get_resolver
 
 from anonymizer.services import dataset_job_execute
 from tests.contracts.helpers import concluded_contract
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 from tests.factories.proposals import ProposerFactory
 from tests.security.test_authorization_matrix import walk
 
@@ -20,6 +20,7 @@ def test_another_proposers_contract_urls_answer_404(client, chief_manager, prote
     prepare_entry(contract.proposal.entry, protection_manager)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     dataset_job_execute(contract_id=contract.pk)
     values = {
         "public_id": contract.public_id,

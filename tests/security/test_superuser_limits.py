@@ -17,7 +17,7 @@ from portal.audit.models import AccessRecord
 from portal.disposal.selectors import certificates_for_user
 from tests.contracts.helpers import concluded_contract
 from tests.factories.accounts import UserFactory
-from tests.factories.anonymizer import prepare_entry, request_for
+from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 from tests.factories.disposal import DisposalCertificateFactory
 
 pytestmark = pytest.mark.django_db
@@ -34,6 +34,7 @@ def delivered(chief_manager, protection_manager):
     prepare_entry(contract.proposal.entry, protection_manager)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     job = services.dataset_job_execute(contract_id=contract.pk)
     assert job.status == JobStatus.SUCCEEDED, job.failure
     return contract

@@ -117,12 +117,13 @@ def test_a_dataset_disposal_renders_both_certificates_with_the_chain_free(render
     from anonymizer import services
     from anonymizer.enums import JobStatus
     from tests.contracts.helpers import concluded_contract
-    from tests.factories.anonymizer import prepare_entry, request_for
+    from tests.factories.anonymizer import dry_run_done, prepare_entry, request_for
 
     contract = concluded_contract(chief_manager)
     prepare_entry(contract.proposal.entry, protection_manager)
     contract.proposal.processing_request = request_for(contract.proposal.entry)
     contract.proposal.save(update_fields=["processing_request"])
+    dry_run_done(contract.proposal)
     assert services.dataset_job_execute(contract_id=contract.pk).status == JobStatus.SUCCEEDED
 
     certificates = services.dataset_dispose(dataset=contract.dataset, actor=protection_manager, reason="利用期間の満了")
