@@ -1,4 +1,4 @@
-"""Celery tasks of the anonymizer: stable names, keyword arguments, idempotent (anonymizer/services.py)."""
+"""Celery tasks of the anonymizer: stable names, keyword arguments, idempotent (anonymizer/services/)."""
 
 import logging
 

@@ -4,7 +4,7 @@ from anonymizer.enums import JobStatus as S
 from anonymizer.models import DatasetJob, DatasetJobTransition
 from portal.workflow import move
 
-# (from, to): what the move means. Who may make each move is checked in anonymizer/services.py.
+# (from, to): what the move means. Who may make each move is checked in anonymizer/services/.
 ALLOWED_MOVES: dict[tuple[str, str], str] = {
     (S.QUEUED, S.RUNNING): "作成の開始",
     (S.QUEUED, S.NEEDS_PLAN): "処理計画の確認が必要（条件指定の抽出、審査の試行と異なる処理計画など）",

@@ -16,6 +16,7 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from anonymizer import services
+from anonymizer.services import attempts, jobs
 from anonymizer.enums import DatasetFileKind, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetJob, ProcessingSecret
 from portal.audit.models import AccessRecord
@@ -230,7 +231,7 @@ def dead_process_owner() -> str:
 def test_a_job_whose_worker_died_is_taken_over_and_publishes_once(contract):
     """A killed attempt leaves RUNNING, an expired lease, a plaintext copy and half its encrypted files."""
     job = services.job_for_contract(contract=contract)
-    claim = services._claim(contract.pk)
+    claim = jobs._claim(contract.pk)
     DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
     leftover = Path(settings.ANONYMIZER_WORK_DIR) / f"job-{job.public_id.hex}-a1-deadbeef"
     leftover.mkdir(parents=True)
@@ -255,29 +256,29 @@ def test_a_job_whose_worker_died_is_taken_over_and_publishes_once(contract):
 
 def test_an_attempt_that_lost_its_lease_does_not_publish(contract):
     services.job_for_contract(contract=contract)
-    first = services._claim(contract.pk)
+    first = jobs._claim(contract.pk)
     DatasetJob.objects.filter(pk=first.job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
-    second = services._claim(contract.pk)
+    second = jobs._claim(contract.pk)
 
     with pytest.raises(services.Superseded):
-        services._Heartbeat(first).beat(50)
+        attempts._Heartbeat(first).beat(50)
 
     assert second.attempt == 2
 
 
 def test_a_live_attempt_is_never_doubled(contract):
     services.job_for_contract(contract=contract)
-    first = services._claim(contract.pk)
+    first = jobs._claim(contract.pk)
 
     assert first is not None
-    assert services._claim(contract.pk) is None
+    assert jobs._claim(contract.pk) is None
 
 
 def test_resume_requeues_only_a_job_whose_lease_ran_out(contract):
     from portal.models import OutboxTask
 
     services.job_for_contract(contract=contract)
-    claim = services._claim(contract.pk)
+    claim = jobs._claim(contract.pk)
     queued = OutboxTask.objects.filter(task_name=services.CREATE_DATASET_TASK).count()
 
     live = services.dataset_jobs_resume()
@@ -291,11 +292,11 @@ def test_resume_requeues_only_a_job_whose_lease_ran_out(contract):
 
 def test_an_attempt_that_lost_its_lease_cannot_fail_the_job_of_the_next(contract):
     services.job_for_contract(contract=contract)
-    first = services._claim(contract.pk)
+    first = jobs._claim(contract.pk)
     DatasetJob.objects.filter(pk=first.job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
-    services._claim(contract.pk)
+    jobs._claim(contract.pk)
 
-    ended = services._end_attempt(first, JobStatus.FAILED, "古い実行の失敗")
+    ended = attempts._end_attempt(first, JobStatus.FAILED, "古い実行の失敗")
 
     job = DatasetJob.objects.get(pk=first.job.pk)
     assert ended is None
@@ -309,7 +310,7 @@ def test_the_sweep_keeps_the_folder_of_an_attempt_that_lost_its_lease_but_still_
     from anonymizer.workspace import job_label, workspace
 
     job = services.job_for_contract(contract=contract)
-    claim = services._claim(contract.pk)
+    claim = jobs._claim(contract.pk)
     DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
 
     with workspace(job_label(job.public_id, claim.attempt)) as folder:  # this process: alive
@@ -323,7 +324,7 @@ def test_the_sweep_keeps_the_folder_of_an_attempt_that_lost_its_lease_but_still_
 
 def test_the_sweep_removes_the_folder_of_an_attempt_whose_process_ended_even_with_a_live_lease(contract):
     job = services.job_for_contract(contract=contract)
-    services._claim(contract.pk)
+    jobs._claim(contract.pk)
     folder = Path(settings.ANONYMIZER_WORK_DIR) / f"job-{job.public_id.hex}-a1-cafe"
     folder.mkdir(parents=True)
     (folder / ".owner").write_text(dead_process_owner())
@@ -338,9 +339,9 @@ def test_the_sweep_removes_the_folders_of_superseded_attempts_and_ended_jobs(con
     from anonymizer.workspace import job_label, workspace
 
     job = services.job_for_contract(contract=contract)
-    services._claim(contract.pk)
+    jobs._claim(contract.pk)
     DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
-    services._claim(contract.pk)  # attempt 2 takes over
+    jobs._claim(contract.pk)  # attempt 2 takes over
 
     with workspace(job_label(job.public_id, 1)) as superseded, workspace(job_label(job.public_id, 2)) as current:
         swept = services.work_sweep()
@@ -357,7 +358,7 @@ def test_a_takeover_removes_the_folder_of_the_attempt_it_replaces(contract):
     from anonymizer.workspace import job_label, workspace
 
     job = services.job_for_contract(contract=contract)
-    services._claim(contract.pk)
+    jobs._claim(contract.pk)
     DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
 
     with workspace(job_label(job.public_id, 1)) as first:  # the first attempt still runs, its lease lost
