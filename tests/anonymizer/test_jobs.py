@@ -16,9 +16,9 @@ from django.core.exceptions import PermissionDenied
 from django.utils import timezone
 
 from anonymizer import services
-from anonymizer.services import attempts, jobs
 from anonymizer.enums import DatasetFileKind, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetJob, ProcessingSecret
+from anonymizer.services import attempts, jobs
 from portal.audit.models import AccessRecord
 from portal.models import Notification
 from portal.uploads import protected_storage
@@ -252,6 +252,44 @@ def test_a_job_whose_worker_died_is_taken_over_and_publishes_once(contract):
     assert job.attempts == 2
     assert AnonymizedDataset.objects.filter(contract=contract).count() == 1
     assert not leftover.exists() and not orphan.exists()
+
+
+class WorkerDied(BaseException):
+    """Stands in for SIGKILL between sealing and publishing (tests/anonymizer/test_worker_kill.py kills a real
+    worker during the engine phase)."""
+
+
+def test_an_attempt_dead_after_sealing_leaves_orphans_that_are_swept_and_the_next_publishes_once(contract, monkeypatch):
+    sealed = []
+
+    def die_before_publishing(claim, dataset_id, report, files, secret):
+        sealed.extend(
+            Path(protected_storage.path(name)) for name in [f.stored_name for f in files] + [secret.stored_name]
+        )
+        raise WorkerDied
+
+    with monkeypatch.context() as patch:
+        patch.setattr(jobs, "_publish", die_before_publishing)
+        patch.setattr(jobs, "_remove", lambda paths: None)  # a killed process cleans nothing up
+        with pytest.raises(WorkerDied):
+            services.dataset_job_execute(contract_id=contract.pk)
+    job = DatasetJob.objects.get(contract=contract)
+    assert job.status == JobStatus.RUNNING and not AnonymizedDataset.objects.filter(contract=contract).exists()
+    assert len(sealed) == len(DatasetFileKind.values) + 1 and all(path.exists() for path in sealed)
+    DatasetJob.objects.filter(pk=job.pk).update(lease_until=timezone.now() - datetime.timedelta(seconds=1))
+    old = (timezone.now() - datetime.timedelta(hours=1)).timestamp()
+    for path in sealed:
+        os.utime(path, (old, old))
+
+    swept = services.work_sweep()
+    job = services.dataset_job_execute(contract_id=contract.pk)
+
+    assert swept["unreferenced_files"] == len(sealed)
+    assert not any(path.exists() for path in sealed)
+    assert (job.status, job.attempts) == (JobStatus.SUCCEEDED, 2)
+    dataset = AnonymizedDataset.objects.get(contract=contract)
+    assert dataset.files.count() == len(DatasetFileKind.values)
+    assert all(Path(protected_storage.path(file.stored_name)).exists() for file in dataset.files.all())
 
 
 def test_an_attempt_that_lost_its_lease_does_not_publish(contract):
