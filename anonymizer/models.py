@@ -18,7 +18,10 @@ class ProcessingProfile(models.Model):
     is laid over it (anonymizer.plans) and can only make it coarser, never finer."""
 
     entry = models.OneToOneField(
-        "files_registry.RegisterEntry", on_delete=models.PROTECT, related_name="processing_profile"
+        "files_registry.RegisterEntry",
+        verbose_name="個人情報ファイル",
+        on_delete=models.PROTECT,
+        related_name="processing_profile",
     )
     plan = models.JSONField(
         "加工基準（処理計画）", help_text="anonymizer/schema/processing-plan.schema.json に従う処理計画"
@@ -40,11 +43,17 @@ class DryRun(models.Model):
     """A screening dry run (審査基準③): the proposal's requested processing on the real source file;
     only the report and the verdict are kept, no output leaves the server."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.CASCADE, related_name="dry_runs")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    proposal = models.ForeignKey(
+        "proposals.Proposal", verbose_name="提案", on_delete=models.CASCADE, related_name="dry_runs"
+    )
     version_number = models.PositiveIntegerField("提案書の版")
     source_file = models.ForeignKey(
-        "files_registry.SourceFile", on_delete=models.SET_NULL, null=True, related_name="dry_runs"
+        "files_registry.SourceFile",
+        verbose_name="原データ",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="dry_runs",
     )
     plan = models.JSONField("処理計画")
     notes = models.JSONField("処理計画の注記", default=list)
@@ -52,7 +61,13 @@ class DryRun(models.Model):
     report = models.JSONField("報告", null=True, blank=True)
     compliant = models.BooleanField("加工の基準への適合", null=True)
     failure = models.TextField("実行できなかった理由", blank=True)
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実行を依頼した者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     requested_by_name = models.CharField("実行を依頼した者", max_length=200)
     created_at = models.DateTimeField("依頼日時", auto_now_add=True)
     finished_at = models.DateTimeField("完了日時", null=True, blank=True)
@@ -82,10 +97,17 @@ class DatasetJob(models.Model):
     plan differs, or that has no such dry run, runs only once a protection manager of the file has confirmed
     that very plan (`confirmed_plan_digest`, with a reason in the transition)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    contract = models.OneToOneField("contracts.Contract", on_delete=models.PROTECT, related_name="dataset_job")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    contract = models.OneToOneField(
+        "contracts.Contract", verbose_name="利用契約", on_delete=models.PROTECT, related_name="dataset_job"
+    )
     source_file = models.ForeignKey(
-        "files_registry.SourceFile", on_delete=models.SET_NULL, null=True, blank=True, related_name="jobs"
+        "files_registry.SourceFile",
+        verbose_name="原データ",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="jobs",
     )
     plan = models.JSONField("処理計画")
     notes = models.JSONField("処理計画の注記", default=list, blank=True)
@@ -145,10 +167,16 @@ class DatasetJobTransition(models.Model):
     """One status change of a dataset job: who (or which attempt), when, why; when a person changed or
     confirmed the plan, the digests of the plan before and after."""
 
-    job = models.ForeignKey(DatasetJob, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(max_length=12, choices=JobStatus.choices)
-    to_status = models.CharField(max_length=12, choices=JobStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    job = models.ForeignKey(DatasetJob, verbose_name="作成処理", on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField("変更前", max_length=12, choices=JobStatus.choices)
+    to_status = models.CharField("変更後", max_length=12, choices=JobStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
     plan_digest_before = models.CharField("変更前の処理計画のダイジェスト", max_length=64, blank=True)
@@ -168,12 +196,20 @@ class AnonymizedDataset(models.Model):
     """行政機関等匿名加工情報 as created for one contract. It exists only complete: its row and its files'
     rows are written in the one transaction that ends the job (one per contract, enforced by the DB)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    job = models.OneToOneField(DatasetJob, on_delete=models.PROTECT, related_name="dataset")
-    contract = models.OneToOneField("contracts.Contract", on_delete=models.PROTECT, related_name="dataset")
-    entry = models.ForeignKey("files_registry.RegisterEntry", on_delete=models.PROTECT, related_name="datasets")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    job = models.OneToOneField(DatasetJob, verbose_name="作成処理", on_delete=models.PROTECT, related_name="dataset")
+    contract = models.OneToOneField(
+        "contracts.Contract", verbose_name="利用契約", on_delete=models.PROTECT, related_name="dataset"
+    )
+    entry = models.ForeignKey(
+        "files_registry.RegisterEntry",
+        verbose_name="個人情報ファイル",
+        on_delete=models.PROTECT,
+        related_name="datasets",
+    )
     summary = models.ForeignKey(
         "files_registry.AnonymizedDatasetSummary",
+        verbose_name="行政機関等匿名加工情報の概要",
         on_delete=models.SET_NULL,
         null=True,
         blank=True,
@@ -199,16 +235,20 @@ class AnonymizedDataset(models.Model):
 class DatasetFile(models.Model):
     """One delivered file, encrypted at rest with its own data key (seed 004 第18条)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    dataset = models.ForeignKey(AnonymizedDataset, on_delete=models.PROTECT, related_name="files")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    dataset = models.ForeignKey(
+        AnonymizedDataset, verbose_name="行政機関等匿名加工情報", on_delete=models.PROTECT, related_name="files"
+    )
     kind = models.CharField("種類", max_length=10, choices=DatasetFileKind.choices)
     name = models.CharField("ファイル名", max_length=100)
     size = models.PositiveBigIntegerField("サイズ（バイト）")
-    sha256 = models.CharField("SHA-256", max_length=64)
+    sha256 = models.CharField("SHA-256（平文）", max_length=64)
     rows = models.PositiveBigIntegerField("レコード数", null=True, blank=True)
-    stored_name = models.CharField(max_length=200, editable=False)
+    stored_name = models.CharField("格納名", max_length=200, editable=False)
     key_id = models.CharField("マスター鍵", max_length=50, editable=False)
-    wrapped_key = models.BinaryField(null=True, editable=False)  # None once destroyed (crypto-erase)
+    wrapped_key = models.BinaryField(
+        "包まれたデータ鍵", null=True, editable=False
+    )  # None once destroyed (crypto-erase)
 
     class Meta:
         verbose_name = "提供ファイル"
@@ -229,14 +269,18 @@ class ProcessingSecret(models.Model):
     from the dataset (its own folder and data key), readable only by the file's protection managers, every
     read recorded (seed 002 3-3, seed 003 4(2), seed 004 第17条・第18条)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    dataset = models.OneToOneField(AnonymizedDataset, on_delete=models.PROTECT, related_name="secret")
-    entry = models.ForeignKey("files_registry.RegisterEntry", on_delete=models.PROTECT, related_name="+")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    dataset = models.OneToOneField(
+        AnonymizedDataset, verbose_name="行政機関等匿名加工情報", on_delete=models.PROTECT, related_name="secret"
+    )
+    entry = models.ForeignKey(
+        "files_registry.RegisterEntry", verbose_name="個人情報ファイル", on_delete=models.PROTECT, related_name="+"
+    )
     plan_digest = models.CharField("処理計画のダイジェスト", max_length=64)
     size = models.PositiveBigIntegerField("サイズ（バイト）")
-    stored_name = models.CharField(max_length=200, editable=False)
+    stored_name = models.CharField("格納名", max_length=200, editable=False)
     key_id = models.CharField("マスター鍵", max_length=50, editable=False)
-    wrapped_key = models.BinaryField(null=True, editable=False)
+    wrapped_key = models.BinaryField("包まれたデータ鍵", null=True, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     destroyed_at = models.DateTimeField("消去日時", null=True, blank=True)
 

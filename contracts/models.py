@@ -72,11 +72,17 @@ class Contract(models.Model):
     """The usage contract (行政機関等匿名加工情報の利用に関する契約) of one adequate proposal, from the
     application (法115) to its end. Its status changes only through contracts.workflow.transition."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     contract_number = models.CharField("契約番号", max_length=40, unique=True, null=True, blank=True, editable=False)
-    proposal = models.OneToOneField("proposals.Proposal", on_delete=models.PROTECT, related_name="contract")
-    notice = models.OneToOneField("proposals.ResultNotice", on_delete=models.PROTECT, related_name="contract")
-    proposer = models.ForeignKey("proposals.Proposer", on_delete=models.PROTECT, related_name="contracts")
+    proposal = models.OneToOneField(
+        "proposals.Proposal", verbose_name="提案", on_delete=models.PROTECT, related_name="contract"
+    )
+    notice = models.OneToOneField(
+        "proposals.ResultNotice", verbose_name="審査結果通知書", on_delete=models.PROTECT, related_name="contract"
+    )
+    proposer = models.ForeignKey(
+        "proposals.Proposer", verbose_name="提案者", on_delete=models.PROTECT, related_name="contracts"
+    )
     status = models.CharField(
         "状況", max_length=20, choices=ContractStatus.choices, default=ContractStatus.APPLIED, editable=False
     )
@@ -84,7 +90,13 @@ class Contract(models.Model):
     # 法115: the application
     application_method = models.CharField("申込みの方法", max_length=10, choices=ApplicationMethod.choices)
     applied_at = models.DateTimeField("申込日時")
-    applied_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    applied_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="申込者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     applied_by_name = models.CharField("申込者", max_length=200)
 
     # 法119: the fee
@@ -99,7 +111,12 @@ class Contract(models.Model):
     # The contract as concluded (契約締結)
     concluded_on = models.DateField("契約締結日", null=True, blank=True)
     concluded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="締結の事務を行った者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     concluded_by_name = models.CharField("締結の事務を行った者", max_length=200, blank=True)
     agency_party = models.CharField("契約当事者（行政機関）", max_length=300, blank=True)
@@ -141,10 +158,18 @@ class Contract(models.Model):
 class ContractTransition(models.Model):
     """One status change of a contract: who, when, why (an audit row: it outlives the people it names)."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(max_length=20, choices=ContractStatus.choices)
-    to_status = models.CharField(max_length=20, choices=ContractStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    contract = models.ForeignKey(
+        Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="transitions"
+    )
+    from_status = models.CharField("変更前", max_length=20, choices=ContractStatus.choices)
+    to_status = models.CharField("変更後", max_length=20, choices=ContractStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)
@@ -161,14 +186,14 @@ class ContractTransition(models.Model):
 class ContractDocument(models.Model):
     """An uploaded document of a contract (the signed application, a report's attachment), checked by content."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="documents")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="documents")
     kind = models.CharField("書類", max_length=20, choices=DocumentKind.choices)
-    file = models.FileField(storage=protected_storage, upload_to=protected_upload_path, max_length=200)
+    file = models.FileField("ファイル", storage=protected_storage, upload_to=protected_upload_path, max_length=200)
     original_name = models.CharField("ファイル名", max_length=200)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField("MIMEタイプ", max_length=100)
     size = models.PositiveIntegerField("サイズ")
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField("ファイルのSHA-256", max_length=64)
     uploaded_at = models.DateTimeField("提出日時", auto_now_add=True)
 
     class Meta:
@@ -183,11 +208,17 @@ class ContractDocument(models.Model):
 class CreationHoursLog(models.Model):
     """Hours staff spent creating the dataset (作成に要した時間): the final fee uses their sum (法119)."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="hours_logs")
+    contract = models.ForeignKey(Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="hours_logs")
     work_date = models.DateField("作業日")
     hours = models.DecimalField("時間", max_digits=6, decimal_places=2)
     description = models.CharField("作業の内容", max_length=300)
-    logged_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     logged_by_name = models.CharField("記録者", max_length=200)
     logged_at = models.DateTimeField("記録日時", auto_now_add=True)
 
@@ -211,14 +242,20 @@ class Payment(models.Model):
     """A fee payment as staff recorded it (手数料の納付, 法119). One per contract; a later row is a correction
     with a reason, and the newest row is the one that counts."""
 
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="payments")
+    contract = models.ForeignKey(Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="payments")
     paid_on = models.DateField("納付日")
     method = models.CharField("納付の方法", max_length=16, choices=PaymentMethod.choices)
     reference = models.CharField("納付の記録（領収番号等）", max_length=100)
     amount = models.PositiveIntegerField("納付額（円）")
     is_correction = models.BooleanField("訂正", default=False)
     correction_reason = models.TextField("訂正の理由", blank=True)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     recorded_by_name = models.CharField("記録者", max_length=200)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
@@ -245,11 +282,19 @@ class Payment(models.Model):
 class Cancellation(models.Model):
     """契約の解除 (法120): the ground, the reason, and who decided; the 2-year disqualification follows."""
 
-    contract = models.OneToOneField(Contract, on_delete=models.PROTECT, related_name="cancellation")
+    contract = models.OneToOneField(
+        Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="cancellation"
+    )
     ground = models.CharField("解除の事由", max_length=16, choices=CancellationGround.choices)
     reason = models.TextField("解除の理由")
     cancelled_on = models.DateField("解除の日")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     decided_by_name = models.CharField("記録者", max_length=200)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
@@ -272,15 +317,26 @@ class Cancellation(models.Model):
 class ContractReport(models.Model):
     """A report the contractor files on /mypage/: usage, an incident (seed 004 第25条), or the deletion."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    contract = models.ForeignKey(Contract, on_delete=models.PROTECT, related_name="reports")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    contract = models.ForeignKey(Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="reports")
     kind = models.CharField("報告の種類", max_length=12, choices=ReportKind.choices)
     body = models.TextField("報告の内容")
     occurred_on = models.DateField("対象期間の末日・発生日・削除日", null=True, blank=True)
     attachment = models.OneToOneField(
-        ContractDocument, on_delete=models.PROTECT, null=True, blank=True, related_name="report"
+        ContractDocument,
+        verbose_name="添付ファイル",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="report",
     )
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="報告者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     submitted_by_name = models.CharField("報告者", max_length=200)
     submitted_at = models.DateTimeField("報告日時", auto_now_add=True)
 

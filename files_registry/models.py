@@ -89,7 +89,7 @@ class RegisterEntry(models.Model):
     eligibility_processable_at = models.DateTimeField("③の確認日時", null=True, blank=True)
 
     # Normalised text of name, purpose, recorded items, agency and organization (see search.py).
-    search_text = models.TextField(editable=False, default="")
+    search_text = models.TextField("検索用の正規化したテキスト", editable=False, default="")
     created_at = models.DateTimeField("登録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
@@ -144,7 +144,9 @@ class RegisterEntry(models.Model):
 class RecordedItem(models.Model):
     """One 記録項目 of a file, in the order of the register (proposals pick from these)."""
 
-    entry = models.ForeignKey(RegisterEntry, on_delete=models.CASCADE, related_name="recorded_items")
+    entry = models.ForeignKey(
+        RegisterEntry, verbose_name="個人情報ファイル", on_delete=models.CASCADE, related_name="recorded_items"
+    )
     position = models.PositiveSmallIntegerField("順番")
     name = models.CharField("記録項目", max_length=100)
 
@@ -171,7 +173,9 @@ class AnonymizedDatasetSummary(models.Model):
     """
 
     public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
-    entry = models.ForeignKey(RegisterEntry, on_delete=models.CASCADE, related_name="dataset_summaries")
+    entry = models.ForeignKey(
+        RegisterEntry, verbose_name="個人情報ファイル", on_delete=models.CASCADE, related_name="dataset_summaries"
+    )
     subject_count = models.PositiveIntegerField("本人の数")
     created_on = models.DateField("作成日")
     proposal_period_start = models.DateField("提案をすることができる期間（開始）", null=True, blank=True)
@@ -216,7 +220,12 @@ class AnonymizedDatasetSummary(models.Model):
 class AnonymizedDatasetSummaryItem(models.Model):
     """情報の項目 of a created dataset and how it was processed, e.g. 住所（都道府県単位に置換え）."""
 
-    summary = models.ForeignKey(AnonymizedDatasetSummary, on_delete=models.CASCADE, related_name="items")
+    summary = models.ForeignKey(
+        AnonymizedDatasetSummary,
+        verbose_name="行政機関等匿名加工情報の概要",
+        on_delete=models.CASCADE,
+        related_name="items",
+    )
     position = models.PositiveSmallIntegerField("順番")
     name = models.CharField("情報の項目", max_length=100)
     processing = models.CharField("加工の方法", max_length=200, blank=True)
@@ -234,17 +243,24 @@ class SourceFile(models.Model):
     """The data of a personal information file, as uploaded by its managers: encrypted at rest with
     its own data key (seed 004 第18条; portal/crypto.py), readable only through files_registry.sources."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    entry = models.ForeignKey(RegisterEntry, on_delete=models.PROTECT, related_name="source_files")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    entry = models.ForeignKey(
+        RegisterEntry, verbose_name="個人情報ファイル", on_delete=models.PROTECT, related_name="source_files"
+    )
     original_name = models.CharField("ファイル名", max_length=200)
     size = models.PositiveBigIntegerField("サイズ（バイト）")
     sha256 = models.CharField("SHA-256（平文）", max_length=64)
-    stored_name = models.CharField(max_length=200, editable=False)
+    stored_name = models.CharField("格納名", max_length=200, editable=False)
     key_id = models.CharField("マスター鍵", max_length=50, editable=False)
     # None once destroyed: without its data key the stored file can never be read (crypto-erase).
-    wrapped_key = models.BinaryField(null=True, editable=False)
+    wrapped_key = models.BinaryField("包まれたデータ鍵", null=True, editable=False)
     uploaded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="登録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     uploaded_by_name = models.CharField("登録者", max_length=200)
     uploaded_at = models.DateTimeField("登録日時", auto_now_add=True)

@@ -7,8 +7,8 @@ from django.db import models
 class NumberSeries(models.Model):
     """Gap-free official numbers (受付番号, 文書番号 …): one row per series, taken under a row lock."""
 
-    key = models.CharField(max_length=50, primary_key=True)
-    last = models.PositiveIntegerField(default=0)
+    key = models.CharField("系列", max_length=50, primary_key=True)
+    last = models.PositiveIntegerField("最後の番号", default=0)
 
     class Meta:
         verbose_name = "番号の系列"
@@ -32,19 +32,23 @@ class Notification(models.Model):
     """
 
     recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="notifications"
+        settings.AUTH_USER_MODEL,
+        verbose_name="宛先の利用者",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="notifications",
     )
     email = models.EmailField("宛先")
     subject = models.CharField("件名", max_length=200)
     body = models.TextField("本文")
-    template = models.CharField(max_length=100)
+    template = models.CharField("テンプレート", max_length=100)
     # False for messages carrying a credential (password reset links): e-mailed, never listed on /mypage/.
-    listed = models.BooleanField(default=True)
+    listed = models.BooleanField("マイページに表示する", default=True)
     status = models.CharField(
         "状況", max_length=10, choices=NotificationStatus.choices, default=NotificationStatus.PENDING
     )
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField("送信の試行回数", default=0)
+    last_error = models.CharField("直近のエラー", max_length=300, blank=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
     sent_at = models.DateTimeField("送信日時", null=True, blank=True)
 
@@ -61,12 +65,12 @@ class Notification(models.Model):
 class OutboxTask(models.Model):
     """A Celery task to publish after commit; kept until the broker has taken it."""
 
-    task_name = models.CharField(max_length=200)
-    kwargs = models.JSONField(default=dict)
-    created_at = models.DateTimeField(auto_now_add=True)
-    published_at = models.DateTimeField(null=True, blank=True)
-    attempts = models.PositiveSmallIntegerField(default=0)
-    last_error = models.CharField(max_length=300, blank=True)
+    task_name = models.CharField("ジョブ名", max_length=200)
+    kwargs = models.JSONField("引数", default=dict)
+    created_at = models.DateTimeField("作成日時", auto_now_add=True)
+    published_at = models.DateTimeField("送信日時", null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField("送信の試行回数", default=0)
+    last_error = models.CharField("直近のエラー", max_length=300, blank=True)
 
     class Meta:
         verbose_name = "送信待ちのジョブ"

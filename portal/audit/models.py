@@ -209,7 +209,9 @@ class DownloadTally(models.Model):
     day = models.DateField("日")
     rows = models.BigIntegerField("行数", default=0)
     bytes = models.BigIntegerField("バイト数", default=0)
-    alert = models.ForeignKey(AccessAlert, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    alert = models.ForeignKey(
+        AccessAlert, verbose_name="アクセス警告", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         verbose_name = "ダウンロード量の集計"

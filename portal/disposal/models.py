@@ -16,7 +16,7 @@ from portal.uploads import protected_storage
 class DisposalCertificate(models.Model):
     """One disposal (消去) and the certificate issued for it; written only by services.disposal_certify."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     fiscal_year = models.PositiveSmallIntegerField("年度")
     certificate_number = models.CharField("証明番号", max_length=40, unique=True)
 
@@ -30,20 +30,36 @@ class DisposalCertificate(models.Model):
 
     # When, by whom, why.
     disposed_at = models.DateTimeField("消去日時")
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_user_id = models.PositiveIntegerField("実施者ID", null=True)
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("消去の理由")
 
     # Whose data it was (where known): decides which protection managers see the certificate.
     organization = models.ForeignKey(
-        "accounts.Organization", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        "accounts.Organization",
+        verbose_name="管理する組織",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     organization_name = models.CharField("組織", max_length=200, blank=True)
 
     # A disposal at the end of a usage contract, confirmed by the contractor's report (seed 004 第10条後段).
     contract = models.ForeignKey(
-        "contracts.Contract", on_delete=models.SET_NULL, null=True, blank=True, related_name="+", verbose_name="契約"
+        "contracts.Contract",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name="利用契約",
     )
     contract_number = models.CharField("契約番号", max_length=40, blank=True)
     contractor_report = models.ForeignKey(
@@ -56,7 +72,9 @@ class DisposalCertificate(models.Model):
     )
 
     # The certificate as issued (PDF bytes kept exactly).
-    pdf = models.FileField(storage=protected_storage, upload_to="disposal/certificate/", max_length=200, blank=True)
+    pdf = models.FileField(
+        "消去証明書（PDF）", storage=protected_storage, upload_to="disposal/certificate/", max_length=200, blank=True
+    )
     pdf_size = models.PositiveIntegerField("PDFのサイズ", default=0)
     pdf_sha256 = models.CharField("PDFのSHA-256", max_length=64, blank=True)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)

@@ -11,9 +11,11 @@ class UserSession(models.Model):
     session has already expired is harmless: ending it deletes nothing.
     """
 
-    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tracked_sessions")
-    session_key = models.CharField(max_length=64, unique=True)
-    created_at = models.DateTimeField(auto_now_add=True)
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name="利用者", on_delete=models.CASCADE, related_name="tracked_sessions"
+    )
+    session_key = models.CharField("セッションキー", max_length=64, unique=True)
+    created_at = models.DateTimeField("サインイン日時", auto_now_add=True)
 
     class Meta:
         verbose_name = "サインイン中のセッション"

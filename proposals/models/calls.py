@@ -25,7 +25,7 @@ class ProposalCallQuerySet(models.QuerySet):
 
 
 class ProposalCall(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     fiscal_year = models.PositiveSmallIntegerField("年度", help_text="西暦で入力（令和8年度 → 2026）")
     title = models.CharField("募集の名称", max_length=200)
     entries = models.ManyToManyField(

@@ -16,8 +16,10 @@ class ConsultationStatus(models.TextChoices):
 class Consultation(models.Model):
     """A thread about a call or a register entry; it stays with the proposal that follows it."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    proposer = models.ForeignKey("proposals.Proposer", on_delete=models.PROTECT, related_name="consultations")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    proposer = models.ForeignKey(
+        "proposals.Proposer", verbose_name="提案者", on_delete=models.PROTECT, related_name="consultations"
+    )
     subject = models.CharField("件名", max_length=200)
     call = models.ForeignKey(
         "proposals.ProposalCall", verbose_name="対象の募集", on_delete=models.PROTECT, null=True, blank=True
@@ -46,8 +48,16 @@ class Consultation(models.Model):
 
 
 class ConsultationMessage(models.Model):
-    consultation = models.ForeignKey(Consultation, on_delete=models.CASCADE, related_name="messages")
-    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    consultation = models.ForeignKey(
+        Consultation, verbose_name="事前相談", on_delete=models.CASCADE, related_name="messages"
+    )
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="送信者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     author_name = models.CharField("送信者", max_length=200)
     from_agency = models.BooleanField("行政機関からの回答", default=False)
     body = models.TextField("本文")
@@ -63,13 +73,15 @@ class ConsultationMessage(models.Model):
 
 
 class ConsultationAttachment(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    message = models.ForeignKey(ConsultationMessage, on_delete=models.CASCADE, related_name="attachments")
-    file = models.FileField(storage=protected_storage, upload_to=protected_upload_path, max_length=200)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    message = models.ForeignKey(
+        ConsultationMessage, verbose_name="事前相談のメッセージ", on_delete=models.CASCADE, related_name="attachments"
+    )
+    file = models.FileField("ファイル", storage=protected_storage, upload_to=protected_upload_path, max_length=200)
     original_name = models.CharField("ファイル名", max_length=200)
-    content_type = models.CharField(max_length=100)
-    size = models.PositiveIntegerField()
-    sha256 = models.CharField(max_length=64)
+    content_type = models.CharField("MIMEタイプ", max_length=100)
+    size = models.PositiveIntegerField("サイズ")
+    sha256 = models.CharField("ファイルのSHA-256", max_length=64)
 
     class Meta:
         verbose_name = "事前相談の添付ファイル"

@@ -10,15 +10,22 @@ from proposals.enums import AttachmentKind, DeliveryMethod, ProposalKind, Propos
 
 
 class Proposal(models.Model):
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     receipt_number = models.CharField("受付番号", max_length=20, unique=True, null=True, blank=True, editable=False)
     kind = models.CharField("提案の種類", max_length=10, choices=ProposalKind.choices, default=ProposalKind.NEW_DATASET)
     status = models.CharField(
         "状況", max_length=24, choices=ProposalStatus.choices, default=ProposalStatus.DRAFT, editable=False
     )
-    proposer = models.ForeignKey("proposals.Proposer", on_delete=models.PROTECT, related_name="proposals")
+    proposer = models.ForeignKey(
+        "proposals.Proposer", verbose_name="提案者", on_delete=models.PROTECT, related_name="proposals"
+    )
     created_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name="作成者",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
     )
     call = models.ForeignKey(
         "proposals.ProposalCall",
@@ -109,17 +116,17 @@ class Proposal(models.Model):
 class ProposalAttachment(models.Model):
     """A document attached to a proposal (法112条3項). Kept once any submitted version names it."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="attachments")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    proposal = models.ForeignKey(Proposal, verbose_name="提案", on_delete=models.PROTECT, related_name="attachments")
     kind = models.CharField("書類の種類", max_length=20, choices=AttachmentKind.choices)
-    file = models.FileField(storage=protected_storage, upload_to=protected_upload_path, max_length=200)
+    file = models.FileField("ファイル", storage=protected_storage, upload_to=protected_upload_path, max_length=200)
     original_name = models.CharField("ファイル名", max_length=200)
-    content_type = models.CharField(max_length=100)
+    content_type = models.CharField("MIMEタイプ", max_length=100)
     size = models.PositiveIntegerField("サイズ")
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField("ファイルのSHA-256", max_length=64)
     uploaded_at = models.DateTimeField("添付日時", auto_now_add=True)
     # Replaced by a newer file of the same kind; kept for the versions that refer to it.
-    replaced_at = models.DateTimeField(null=True, blank=True)
+    replaced_at = models.DateTimeField("差替え日時", null=True, blank=True)
 
     class Meta:
         verbose_name = "添付書類"
@@ -138,11 +145,17 @@ class VersionKind(models.TextChoices):
 class ProposalVersion(models.Model):
     """Exactly what was submitted, frozen: every submission and every correction is a version."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="versions")
+    proposal = models.ForeignKey(Proposal, verbose_name="提案", on_delete=models.PROTECT, related_name="versions")
     number = models.PositiveSmallIntegerField("版")
     kind = models.CharField("種別", max_length=12, choices=VersionKind.choices)
     snapshot = models.JSONField("提出内容")
-    submitted_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    submitted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="提出者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     submitted_by_name = models.CharField("提出者", max_length=200)
     submitted_at = models.DateTimeField("提出日時")
 
@@ -159,14 +172,27 @@ class ProposalVersion(models.Model):
 class CorrectionRequest(models.Model):
     """補正の求め: staff ask the proposer to correct the proposal; screening pauses meanwhile."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="correction_requests")
+    proposal = models.ForeignKey(
+        Proposal, verbose_name="提案", on_delete=models.PROTECT, related_name="correction_requests"
+    )
     message = models.TextField("補正を求める事項")
     due_date = models.DateField("補正の期限")
-    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="依頼者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     requested_by_name = models.CharField("依頼者", max_length=200)
     requested_at = models.DateTimeField("依頼日時", auto_now_add=True)
     answered_version = models.OneToOneField(
-        ProposalVersion, on_delete=models.PROTECT, null=True, blank=True, related_name="answers"
+        ProposalVersion,
+        verbose_name="補正した版",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="answers",
     )
 
     class Meta:
@@ -181,10 +207,16 @@ class CorrectionRequest(models.Model):
 class ProposalTransition(models.Model):
     """One status change: who, when, why (an audit row: it outlives the people it names)."""
 
-    proposal = models.ForeignKey(Proposal, on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField(max_length=24, choices=ProposalStatus.choices)
-    to_status = models.CharField(max_length=24, choices=ProposalStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    proposal = models.ForeignKey(Proposal, verbose_name="提案", on_delete=models.PROTECT, related_name="transitions")
+    from_status = models.CharField("変更前", max_length=24, choices=ProposalStatus.choices)
+    to_status = models.CharField("変更後", max_length=24, choices=ProposalStatus.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)

@@ -15,7 +15,7 @@ from proposals.validators import validate_corporate_number, validate_postal_code
 class Proposer(models.Model):
     """Who proposes: anyone who will use a dataset in a business, individual or body (seed 000)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, verbose_name="アカウント", on_delete=models.PROTECT, related_name="proposer"
     )
@@ -79,7 +79,7 @@ class Proposer(models.Model):
 class ProposerOfficer(models.Model):
     """An officer (役員) of a corporate proposer: each is checked against 法113 (6号)."""
 
-    proposer = models.ForeignKey(Proposer, on_delete=models.CASCADE, related_name="officers")
+    proposer = models.ForeignKey(Proposer, verbose_name="提案者", on_delete=models.CASCADE, related_name="officers")
     name = models.CharField("氏名", max_length=100)
     name_kana = models.CharField("フリガナ", max_length=100)
     title = models.CharField("役職", max_length=100)
@@ -118,7 +118,12 @@ class DisqualificationRecord(models.Model):
     reason = models.TextField("経緯")
     source = models.CharField("記録の根拠", max_length=200, help_text="契約番号や公的な情報源など")
     recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     recorded_by_name = models.CharField("記録者", max_length=150, blank=True)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)

@@ -60,16 +60,28 @@ class Screening(models.Model):
     granted on assignment; approvers hold proposals.approve_screening as a model permission.
     """
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    proposal = models.OneToOneField("proposals.Proposal", on_delete=models.PROTECT, related_name="screening")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    proposal = models.OneToOneField(
+        "proposals.Proposal", verbose_name="提案", on_delete=models.PROTECT, related_name="screening"
+    )
     started_at = models.DateTimeField("審査開始日時", auto_now_add=True)
     submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="決裁に回付した者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     submitted_by_name = models.CharField("決裁に回付した者", max_length=200, blank=True)
     submitted_at = models.DateTimeField("決裁への回付日時", null=True, blank=True)
     approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+        settings.AUTH_USER_MODEL,
+        verbose_name="決裁者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
     )
     approver_name = models.CharField("決裁者", max_length=200, blank=True)
     decided_at = models.DateTimeField("決裁日時", null=True, blank=True)
@@ -94,10 +106,22 @@ class Screening(models.Model):
 class ScreeningAssignment(models.Model):
     """A screener assigned to a screening, and their conflict-of-interest declaration (利益相反の申告)."""
 
-    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="assignments")
-    screener = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    screening = models.ForeignKey(Screening, verbose_name="審査", on_delete=models.PROTECT, related_name="assignments")
+    screener = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="審査担当者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     screener_name = models.CharField("審査担当者", max_length=200)
-    assigned_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="割当者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     assigned_by_name = models.CharField("割当者", max_length=200)
     assigned_at = models.DateTimeField("割当日時", auto_now_add=True)
     # None: not declared yet; True: a conflict, so the screener is recused (回避); False: none.
@@ -137,16 +161,24 @@ class ScreeningAssignment(models.Model):
 class CriterionRecord(models.Model):
     """A screener's finding on one criterion of 法114条1項, with the portal's suggestion beside it."""
 
-    screening = models.ForeignKey(Screening, on_delete=models.PROTECT, related_name="criteria")
+    screening = models.ForeignKey(Screening, verbose_name="審査", on_delete=models.PROTECT, related_name="criteria")
     criterion = models.PositiveSmallIntegerField("審査基準", choices=Criterion.choices)
     # The version of the proposal the finding is about (after a correction, the screener records again).
-    version = models.ForeignKey("proposals.ProposalVersion", on_delete=models.PROTECT, related_name="+")
+    version = models.ForeignKey(
+        "proposals.ProposalVersion", verbose_name="提案の版", on_delete=models.PROTECT, related_name="+"
+    )
     suggested_met = models.BooleanField("ポータルによる判定の候補", null=True, blank=True)
     suggested_reason = models.TextField("候補の理由", blank=True)
     met = models.BooleanField("適合")
     reason = models.TextField("理由")
     overrides_suggestion = models.BooleanField("候補と異なる判断", default=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     recorded_by_name = models.CharField("記録者", max_length=200)
     recorded_at = models.DateTimeField("記録日時")
 
@@ -176,9 +208,11 @@ class CriterionRecord(models.Model):
 class ResultNotice(models.Model):
     """審査結果通知書 (法114条2項・3項) as issued: number, date, outcome and the PDFs, never re-rendered."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    screening = models.OneToOneField(Screening, on_delete=models.PROTECT, related_name="notice")
-    proposal = models.ForeignKey("proposals.Proposal", on_delete=models.PROTECT, related_name="result_notices")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    screening = models.OneToOneField(Screening, verbose_name="審査", on_delete=models.PROTECT, related_name="notice")
+    proposal = models.ForeignKey(
+        "proposals.Proposal", verbose_name="提案", on_delete=models.PROTECT, related_name="result_notices"
+    )
     fiscal_year = models.PositiveSmallIntegerField("年度")
     document_number = models.CharField("文書番号", max_length=40)
     document_date = models.DateField("通知日")
@@ -187,7 +221,13 @@ class ResultNotice(models.Model):
     estimated_hours = models.DecimalField(
         "作成に要する時間の見込み", max_digits=7, decimal_places=2, null=True, blank=True
     )
-    issued_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="決裁者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     issued_by_name = models.CharField("決裁者", max_length=200)
     issued_at = models.DateTimeField("発出日時", auto_now_add=True)
 
@@ -206,14 +246,16 @@ class ResultNotice(models.Model):
 class ResultNoticeDocument(models.Model):
     """One PDF of a notice (the notice itself and, when adequate, the enclosed forms), stored protected."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    notice = models.ForeignKey(ResultNotice, on_delete=models.PROTECT, related_name="documents")
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
+    notice = models.ForeignKey(
+        ResultNotice, verbose_name="審査結果通知書", on_delete=models.PROTECT, related_name="documents"
+    )
     kind = models.CharField("書類", max_length=24, choices=NoticeDocumentKind.choices)
-    file = models.FileField(storage=protected_storage, upload_to=protected_upload_path, max_length=200)
+    file = models.FileField("ファイル", storage=protected_storage, upload_to=protected_upload_path, max_length=200)
     original_name = models.CharField("ファイル名", max_length=200)
-    content_type = models.CharField(max_length=100, default="application/pdf")
+    content_type = models.CharField("MIMEタイプ", max_length=100, default="application/pdf")
     size = models.PositiveIntegerField("サイズ")
-    sha256 = models.CharField(max_length=64)
+    sha256 = models.CharField("ファイルのSHA-256", max_length=64)
 
     class Meta:
         verbose_name = "審査結果通知書の書類"

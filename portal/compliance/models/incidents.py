@@ -13,7 +13,7 @@ class Incident(models.Model):
     """A leak or its sign, or any problem for the safe management of anonymized datasets (seed 004 第27条),
     from the report to its closing (終結). Numbered per fiscal year (文書番号)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     number = models.CharField("事案番号", max_length=40, unique=True, editable=False)
     fiscal_year = models.PositiveSmallIntegerField("年度", editable=False)
     status = models.CharField(
@@ -58,7 +58,12 @@ class Incident(models.Model):
         editable=False,
     )
     reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name="報告者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
     )
     reported_by_name = models.CharField("報告者", max_length=200, editable=False)
     reported_at = models.DateTimeField("報告日時", auto_now_add=True)
@@ -83,14 +88,20 @@ class IncidentStep(models.Model):
     """One recorded step of an incident (containment, investigation, cause, recurrence prevention, the
     publication decision, the report to the commission …): what, when, and who. Never changed or deleted."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="steps")
+    incident = models.ForeignKey(Incident, verbose_name="事案", on_delete=models.PROTECT, related_name="steps")
     kind = models.CharField("記録の種類", max_length=24, choices=StepKind.choices)
     text = models.TextField("内容", help_text="公表しない場合はその理由、公表する場合は公表した内容")
     taken_at = models.DateTimeField("実施日時")
     reference = models.CharField(
         "報告の番号等", max_length=100, blank=True, help_text="個人情報保護委員会への報告の受付番号・文書番号など"
     )
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     recorded_by_name = models.CharField("記録者", max_length=200)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
@@ -114,8 +125,14 @@ class IncidentEscalation(models.Model):
     """Who was told of the incident at once (seed 004 第25条2項・第27条1項・3項): the protection managers of
     the organization and the chief managers, each by one e-mail of the outbox."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="escalations")
-    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    incident = models.ForeignKey(Incident, verbose_name="事案", on_delete=models.PROTECT, related_name="escalations")
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="報告先のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     recipient_name = models.CharField("報告先", max_length=200)
     recipient_role = models.CharField("報告先の役割", max_length=100)
     notification = models.ForeignKey(
@@ -135,10 +152,16 @@ class IncidentEscalation(models.Model):
 class IncidentTransition(models.Model):
     """One status change of an incident (an audit row: it outlives the people it names)."""
 
-    incident = models.ForeignKey(Incident, on_delete=models.PROTECT, related_name="transitions")
+    incident = models.ForeignKey(Incident, verbose_name="事案", on_delete=models.PROTECT, related_name="transitions")
     from_status = models.CharField("変更前", max_length=16, choices=IncidentStatus.choices)
     to_status = models.CharField("変更後", max_length=16, choices=IncidentStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)

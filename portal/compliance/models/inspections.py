@@ -16,7 +16,7 @@ class Inspection(models.Model):
     manager and the institute manager when one was made. Never changed afterwards, except that the date
     of that report may be added once."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     organization = models.ForeignKey(
         "accounts.Organization",
         verbose_name="点検した課室等",
@@ -44,7 +44,13 @@ class Inspection(models.Model):
         help_text="第30条：必要があると認めるときは結果を報告します。",
     )
     reported_by_name = models.CharField("報告を記録した者", max_length=200, blank=True, editable=False)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     recorded_by_name = models.CharField("記録者", max_length=200, editable=False)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
@@ -71,7 +77,7 @@ class DatasetCorrection(models.Model):
     instruction (誤りの訂正等, seed 004 第8条): what was found, when and by whom; the instruction; then what
     was done (訂正等) and when. The dataset's name is copied in so the record outlives it."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     dataset = models.ForeignKey(
         "anonymizer.AnonymizedDataset",
         verbose_name="行政機関等匿名加工情報",
@@ -92,14 +98,24 @@ class DatasetCorrection(models.Model):
     error = models.TextField("誤り等の内容")
     instruction = models.TextField("保護管理者の指示", help_text="訂正、再作成、利用の停止、契約相手方への連絡など")
     instructed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name="指示した保護管理者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
     )
     instructed_by_name = models.CharField("指示した保護管理者", max_length=200, editable=False)
     instructed_at = models.DateTimeField("指示の記録日時", auto_now_add=True)
     correction = models.TextField("行った訂正等の内容", blank=True)
     corrected_on = models.DateField("訂正等を行った日", null=True, blank=True)
     corrected_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+", editable=False
+        settings.AUTH_USER_MODEL,
+        verbose_name="訂正等を記録した者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+        editable=False,
     )
     corrected_by_name = models.CharField("訂正等を記録した者", max_length=200, blank=True, editable=False)
 

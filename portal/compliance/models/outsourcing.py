@@ -23,7 +23,7 @@ class Outsourcing(models.Model):
     """An outside party doing work of creating or handling anonymized datasets for the agency: under an
     outsourcing contract (業務の委託, 第26条第1項–第5項) or as dispatched workers (派遣, 第26条第6項)."""
 
-    public_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    public_id = models.UUIDField("公開ID", default=uuid.uuid4, unique=True, editable=False)
     kind = models.CharField(
         "区分",
         max_length=12,
@@ -90,7 +90,13 @@ class ClauseCheck(models.Model):
     clause = models.CharField("明記すべき事項", max_length=20, choices=Clause.choices, editable=False)
     checked = models.BooleanField("契約書に明記されていることを確認した", default=False)
     location = models.CharField("契約書の該当箇所", max_length=100, blank=True, help_text="例：第5条")
-    checked_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    checked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="確認者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     checked_by_name = models.CharField("確認者", max_length=200, blank=True)
     checked_at = models.DateTimeField("確認日時", null=True, blank=True)
 
@@ -108,7 +114,9 @@ class ClauseCheck(models.Model):
 class OutsourcingClause(ClauseCheck):
     """An item of the outsourcing (or worker-dispatch) contract itself."""
 
-    outsourcing = models.ForeignKey(Outsourcing, on_delete=models.PROTECT, related_name="clauses")
+    outsourcing = models.ForeignKey(
+        Outsourcing, verbose_name="業務の委託・派遣", on_delete=models.PROTECT, related_name="clauses"
+    )
 
     history = HistoricalRecords()
 
@@ -124,10 +132,18 @@ class OutsourcingClause(ClauseCheck):
 class OutsourcingTransition(models.Model):
     """One status change of an outsourcing (an audit row)."""
 
-    outsourcing = models.ForeignKey(Outsourcing, on_delete=models.PROTECT, related_name="transitions")
+    outsourcing = models.ForeignKey(
+        Outsourcing, verbose_name="業務の委託・派遣", on_delete=models.PROTECT, related_name="transitions"
+    )
     from_status = models.CharField("変更前", max_length=12, choices=OutsourcingStatus.choices)
     to_status = models.CharField("変更後", max_length=12, choices=OutsourcingStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)
@@ -146,7 +162,9 @@ class Subcontracting(models.Model):
     then 有効 once its own contract is checked to state the items of 第26条第1項 (第5項: the contractor is made
     to take the measures of 第1項), and inspected yearly like the contractor (第5項・第4項)."""
 
-    outsourcing = models.ForeignKey(Outsourcing, on_delete=models.PROTECT, related_name="subcontractings")
+    outsourcing = models.ForeignKey(
+        Outsourcing, verbose_name="業務の委託・派遣", on_delete=models.PROTECT, related_name="subcontractings"
+    )
     status = models.CharField(
         "状況",
         max_length=12,
@@ -161,7 +179,13 @@ class Subcontracting(models.Model):
     is_subsidiary = models.BooleanField("委託先の子会社", default=False)
     scope = models.TextField("再委託する業務の範囲")
     approved_on = models.DateField("承認日")
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="承認者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     approved_by_name = models.CharField("承認者", max_length=200)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
@@ -179,7 +203,9 @@ class SubcontractingClause(ClauseCheck):
     """An item of 第26条第1項 the subcontract (the contract between the contractor and the subcontractor)
     must state (第5項)."""
 
-    subcontracting = models.ForeignKey(Subcontracting, on_delete=models.PROTECT, related_name="clauses")
+    subcontracting = models.ForeignKey(
+        Subcontracting, verbose_name="再委託", on_delete=models.PROTECT, related_name="clauses"
+    )
 
     history = HistoricalRecords()
 
@@ -195,10 +221,18 @@ class SubcontractingClause(ClauseCheck):
 class SubcontractingTransition(models.Model):
     """One status change of a re-contracting (an audit row)."""
 
-    subcontracting = models.ForeignKey(Subcontracting, on_delete=models.PROTECT, related_name="transitions")
+    subcontracting = models.ForeignKey(
+        Subcontracting, verbose_name="再委託", on_delete=models.PROTECT, related_name="transitions"
+    )
     from_status = models.CharField("変更前", max_length=12, choices=SubcontractingStatus.choices)
     to_status = models.CharField("変更後", max_length=12, choices=SubcontractingStatus.choices)
-    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     actor_name = models.CharField("実施者", max_length=200)
     reason = models.TextField("理由", blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)
@@ -216,7 +250,9 @@ class OutsourcingInspection(models.Model):
     """A check of how the outside party manages the data (seed 004 第26条第4項: at least once a year), of the
     contractor itself or, with `subcontracting`, of one of its subcontractors (第5項)."""
 
-    outsourcing = models.ForeignKey(Outsourcing, on_delete=models.PROTECT, related_name="inspections")
+    outsourcing = models.ForeignKey(
+        Outsourcing, verbose_name="業務の委託・派遣", on_delete=models.PROTECT, related_name="inspections"
+    )
     subcontracting = models.ForeignKey(
         Subcontracting,
         verbose_name="再委託先",
@@ -231,7 +267,13 @@ class OutsourcingInspection(models.Model):
     inspector = models.CharField("検査者", max_length=200)
     findings = models.TextField("検査の所見")
     result = models.CharField("検査の結果", max_length=20, choices=InspectionResult.choices)
-    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="記録者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
     recorded_by_name = models.CharField("記録者", max_length=200)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
