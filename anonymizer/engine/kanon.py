@@ -71,6 +71,11 @@ class CodedColumn:
         return pa.DictionaryArray.from_arrays(idx, pa.array(self.labels or [""], pa.large_string()))
 
 
+def _rows_of(codes: np.ndarray, rows: np.ndarray | None) -> np.ndarray:
+    """``codes`` of ``rows`` (sorted distinct row numbers): no copy when they are every row."""
+    return codes if rows is None or len(rows) == len(codes) else codes[rows]
+
+
 def combine_codes(columns: list[np.ndarray], cardinalities: list[int]) -> np.ndarray:
     """One int64 key per row from several code arrays (mixed radix); falls back to re-factorising when the
     product of cardinalities would overflow."""
@@ -123,7 +128,7 @@ def class_stats(
     rows: np.ndarray | None = None,
 ) -> ClassStats:
     """k, classes below target, uniques and (optionally) distinct l-diversity of the rows ``rows``."""
-    codes = [c.codes if rows is None else c.codes[rows] for c in columns]
+    codes = [_rows_of(c.codes, rows) for c in columns]
     ids, sizes = class_ids(codes, [c.null_code for c in columns])
     if len(ids) == 0:
         return ClassStats(0, 0, 0, 0, 0, 0 if sensitive is not None else None, 0 if sensitive else None)
@@ -136,7 +141,7 @@ def class_stats(
         unique_records=int((sizes == 1).sum()),
     )
     if sensitive is not None:
-        distinct = distinct_per_class(ids, len(sizes), sensitive.codes if rows is None else sensitive.codes[rows])
+        distinct = distinct_per_class(ids, len(sizes), _rows_of(sensitive.codes, rows))
         stats.l = int(distinct.min())
         stats.classes_below_l = int((distinct < (l_target or 1)).sum())
     return stats
@@ -163,11 +168,11 @@ def suppress_records(
     """Rows (a boolean mask over ``rows``, or over all rows) to delete so that every class has ≥ k records
     and, if asked, ≥ l distinct sensitive values. This is the least record suppression for the given
     generalisation: a record in a class smaller than k can only be fixed by removing it."""
-    codes = [c.codes if rows is None else c.codes[rows] for c in columns]
+    codes = [_rows_of(c.codes, rows) for c in columns]
     ids, sizes = class_ids(codes, [c.null_code for c in columns])
     drop = sizes[ids] < k
     if sensitive is not None and l_target:
-        s = sensitive.codes if rows is None else sensitive.codes[rows]
+        s = _rows_of(sensitive.codes, rows)
         distinct = distinct_per_class(ids, len(sizes), s)
         drop |= distinct[ids] < l_target
     return drop

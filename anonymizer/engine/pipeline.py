@@ -39,7 +39,7 @@ from .io import TableSource, TableWriter, open_source, write_manifest
 from .leftover import scan_array
 from .plan import Plan
 from .processing_secrets import ProcessingSecrets, SecretRecord
-from .report import Distributions, build_report, distribution_columns
+from .report import Distributions, build_report, distribution_columns, output_class_stats
 from .spill import DEFAULT_BUDGET_BYTES, HeldChunks
 from .steps import StepStats, apply_row_steps, row_steps
 
@@ -201,6 +201,7 @@ def _run(
         HeldChunks(hold_bytes, spill_dir) as held,
     ):
         state = global_pass(src, plan, secrets, stats, retain_deleted, pool, report_progress, held)
+        classes = pool.submit(output_class_stats, plan, state)  # final now: computed beside the row pass
         timings["global_pass"] = time.perf_counter() - t0
         report_progress(0.5)
         t1 = time.perf_counter()
@@ -284,7 +285,14 @@ def _run(
     if held.spilled_bytes:
         timings["spilled_mib"] = held.spilled_bytes / 2**20  # raw values that waited on disk, not in memory
     report = build_report(
-        plan, state=state, stats=stats, before=before, after=after, leftovers=leftovers, timings=timings
+        plan,
+        state=state,
+        stats=stats,
+        before=before,
+        after=after,
+        leftovers=leftovers,
+        timings=timings,
+        classes=classes.result(),
     )
     record = SecretRecord(
         plan_digest=plan.digest,

@@ -20,7 +20,7 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from .kanon import class_stats
+from .kanon import ClassStats, class_stats
 from .plan import MIN_DATA_SUBJECTS, ROLE_LABELS, Plan
 
 if TYPE_CHECKING:
@@ -130,6 +130,18 @@ class Distributions:
         return sum(1 for v, c in self.counts[name].items() if c < min_count and v != marker)
 
 
+def output_class_stats(plan: Plan, state: GlobalState) -> ClassStats | None:
+    """k, l and uniqueness of the rows the global pass kept (None without k-anonymity). Final once the global
+    pass is done, so the pipeline computes it on its pool while the row pass runs."""
+    kanon = plan.dataset.get("k_anonymity")
+    if not kanon:
+        return None
+    qis = [state.columns[q] for q in plan.quasi_identifiers]
+    sens = state.columns.get(plan.sensitive) if plan.sensitive else None
+    l_target = (plan.dataset.get("l_diversity") or {}).get("l")
+    return class_stats(qis, kanon["k"], sens, l_target, rows=np.flatnonzero(state.keep))
+
+
 def build_report(
     plan: Plan,
     *,
@@ -139,7 +151,10 @@ def build_report(
     after: Distributions,
     leftovers: dict[str, dict[str, int]],
     timings: dict[str, float],
+    classes: ClassStats | None = None,
 ) -> dict[str, Any]:
+    """The risk and utility report with the compliance verdict; ``classes`` is :func:`output_class_stats`
+    when the caller has it already."""
     ds = plan.dataset
     m = state.measures
     kept_rows = np.flatnonzero(state.keep)
@@ -148,10 +163,8 @@ def build_report(
     k_target = kanon["k"] if kanon else None
     privacy: dict[str, Any] = {"quasi_identifiers": plan.quasi_identifiers if kanon else [], "k_target": k_target}
     if kanon:
-        qis = [state.columns[q] for q in plan.quasi_identifiers]
-        sens = state.columns.get(plan.sensitive) if plan.sensitive else None
+        cs = classes if classes is not None else output_class_stats(plan, state)
         l_target = (ds.get("l_diversity") or {}).get("l")
-        cs = class_stats(qis, k_target, sens, l_target, rows=kept_rows)
         suppressed = m.get("records_suppressed", 0)
         base = max(m.get("sampled_rows", 0), 1)
         privacy.update(
