@@ -10,6 +10,7 @@ from simple_history.models import HistoricalRecords
 
 from anonymizer.engine.plan import plan_digest
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
+from portal.workflow import TransitionRecord, status_pair
 
 
 class ProcessingProfile(models.Model):
@@ -163,25 +164,14 @@ class DatasetJob(models.Model):
         return unchecked and self.confirmed_plan_digest != self.plan_digest
 
 
-class DatasetJobTransition(models.Model):
+class DatasetJobTransition(TransitionRecord):
     """One status change of a dataset job: who (or which attempt), when, why; when a person changed or
     confirmed the plan, the digests of the plan before and after."""
 
     job = models.ForeignKey(DatasetJob, verbose_name="作成処理", on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField("変更前", max_length=12, choices=JobStatus.choices)
-    to_status = models.CharField("変更後", max_length=12, choices=JobStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
-    reason = models.TextField("理由", blank=True)
+    from_status, to_status = status_pair(JobStatus, max_length=12)
     plan_digest_before = models.CharField("変更前の処理計画のダイジェスト", max_length=64, blank=True)
     plan_digest_after = models.CharField("変更後の処理計画のダイジェスト", max_length=64, blank=True)
-    occurred_at = models.DateTimeField("日時", auto_now_add=True)
 
     class Meta:
         verbose_name = "作成処理の状況の変更"

@@ -16,6 +16,7 @@ from contracts.enums import (
     ReportKind,
 )
 from portal.uploads import protected_storage, protected_upload_path
+from portal.workflow import TransitionRecord, status_pair
 
 
 class FeeKind(models.TextChoices):
@@ -155,24 +156,13 @@ class Contract(models.Model):
         return self.status == ContractStatus.CONCLUDED
 
 
-class ContractTransition(models.Model):
+class ContractTransition(TransitionRecord):
     """One status change of a contract: who, when, why (an audit row: it outlives the people it names)."""
 
     contract = models.ForeignKey(
         Contract, verbose_name="利用契約", on_delete=models.PROTECT, related_name="transitions"
     )
-    from_status = models.CharField("変更前", max_length=20, choices=ContractStatus.choices)
-    to_status = models.CharField("変更後", max_length=20, choices=ContractStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
-    reason = models.TextField("理由", blank=True)
-    occurred_at = models.DateTimeField("日時", auto_now_add=True)
+    from_status, to_status = status_pair(ContractStatus, max_length=20)
 
     class Meta:
         verbose_name = "利用契約の状況の変更"

@@ -3,6 +3,7 @@ log the move with who and why, save. Each app keeps its own table and a thin `tr
 
 from collections.abc import Callable
 
+from django.conf import settings
 from django.db import models, transaction
 
 
@@ -11,6 +12,33 @@ def actor_name(actor) -> str:
     if actor is None:
         return "システム"
     return getattr(actor, "display_name", None) or actor.get_username()
+
+
+class TransitionRecord(models.Model):
+    """One status change: who, when, why. An audit row: it outlives the people it names, so the actor's
+    name is copied in. Each workflow's record adds its subject and its `status_pair`."""
+
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name="実施者のアカウント",
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    actor_name = models.CharField("実施者", max_length=200)
+    reason = models.TextField("理由", blank=True)
+    occurred_at = models.DateTimeField("日時", auto_now_add=True)
+
+    class Meta:
+        abstract = True
+
+
+def status_pair(statuses: type[models.TextChoices], *, max_length: int) -> tuple[models.CharField, models.CharField]:
+    """The from/to status fields of a TransitionRecord."""
+    return (
+        models.CharField("変更前", max_length=max_length, choices=statuses.choices),
+        models.CharField("変更後", max_length=max_length, choices=statuses.choices),
+    )
 
 
 def move(

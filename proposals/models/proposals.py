@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.uploads import protected_storage, protected_upload_path
+from portal.workflow import TransitionRecord, status_pair
 from proposals.enums import AttachmentKind, DeliveryMethod, ProposalKind, ProposalStatus
 
 
@@ -204,22 +205,11 @@ class CorrectionRequest(models.Model):
         return f"{self.proposal} への補正の求め（{self.requested_at:%Y-%m-%d}）"
 
 
-class ProposalTransition(models.Model):
+class ProposalTransition(TransitionRecord):
     """One status change: who, when, why (an audit row: it outlives the people it names)."""
 
     proposal = models.ForeignKey(Proposal, verbose_name="提案", on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField("変更前", max_length=24, choices=ProposalStatus.choices)
-    to_status = models.CharField("変更後", max_length=24, choices=ProposalStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
-    reason = models.TextField("理由", blank=True)
-    occurred_at = models.DateTimeField("日時", auto_now_add=True)
+    from_status, to_status = status_pair(ProposalStatus, max_length=24)
 
     class Meta:
         verbose_name = "提案の状況の変更"

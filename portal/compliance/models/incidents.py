@@ -7,6 +7,7 @@ from django.db import models
 from simple_history.models import HistoricalRecords
 
 from portal.compliance.enums import IncidentSource, IncidentStatus, StepKind
+from portal.workflow import TransitionRecord, status_pair
 
 
 class Incident(models.Model):
@@ -149,22 +150,11 @@ class IncidentEscalation(models.Model):
         return f"{self.incident.number} → {self.recipient_name}"
 
 
-class IncidentTransition(models.Model):
+class IncidentTransition(TransitionRecord):
     """One status change of an incident (an audit row: it outlives the people it names)."""
 
     incident = models.ForeignKey(Incident, verbose_name="事案", on_delete=models.PROTECT, related_name="transitions")
-    from_status = models.CharField("変更前", max_length=16, choices=IncidentStatus.choices)
-    to_status = models.CharField("変更後", max_length=16, choices=IncidentStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
-    reason = models.TextField("理由", blank=True)
-    occurred_at = models.DateTimeField("日時", auto_now_add=True)
+    from_status, to_status = status_pair(IncidentStatus, max_length=16)
 
     class Meta:
         verbose_name = "事案の状況の変更"

@@ -16,6 +16,7 @@ from portal.compliance.enums import (
     OutsourcingStatus,
     SubcontractingStatus,
 )
+from portal.workflow import TransitionRecord, status_pair
 from proposals.validators import validate_corporate_number
 
 
@@ -129,24 +130,13 @@ class OutsourcingClause(ClauseCheck):
         ]
 
 
-class OutsourcingTransition(models.Model):
+class OutsourcingTransition(TransitionRecord):
     """One status change of an outsourcing (an audit row)."""
 
     outsourcing = models.ForeignKey(
         Outsourcing, verbose_name="業務の委託・派遣", on_delete=models.PROTECT, related_name="transitions"
     )
-    from_status = models.CharField("変更前", max_length=12, choices=OutsourcingStatus.choices)
-    to_status = models.CharField("変更後", max_length=12, choices=OutsourcingStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
-    reason = models.TextField("理由", blank=True)
-    occurred_at = models.DateTimeField("日時", auto_now_add=True)
+    from_status, to_status = status_pair(OutsourcingStatus, max_length=12)
 
     class Meta:
         verbose_name = "業務の委託の状況の変更"
@@ -218,24 +208,13 @@ class SubcontractingClause(ClauseCheck):
         ]
 
 
-class SubcontractingTransition(models.Model):
+class SubcontractingTransition(TransitionRecord):
     """One status change of a re-contracting (an audit row)."""
 
     subcontracting = models.ForeignKey(
         Subcontracting, verbose_name="再委託", on_delete=models.PROTECT, related_name="transitions"
     )
-    from_status = models.CharField("変更前", max_length=12, choices=SubcontractingStatus.choices)
-    to_status = models.CharField("変更後", max_length=12, choices=SubcontractingStatus.choices)
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
-    reason = models.TextField("理由", blank=True)
-    occurred_at = models.DateTimeField("日時", auto_now_add=True)
+    from_status, to_status = status_pair(SubcontractingStatus, max_length=12)
 
     class Meta:
         verbose_name = "再委託の状況の変更"
