@@ -4,13 +4,12 @@ production job of one contract, the dataset it created (encrypted files), and th
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from anonymizer.engine.plan import plan_digest
 from anonymizer.enums import DatasetFileKind, DryRunStatus, JobStatus
-from portal.workflow import TransitionRecord, status_pair
+from portal.workflow import TransitionRecord, recorded_person, status_pair
 
 
 class ProcessingProfile(models.Model):
@@ -62,14 +61,7 @@ class DryRun(models.Model):
     report = models.JSONField("報告", null=True, blank=True)
     compliant = models.BooleanField("加工の基準への適合", null=True)
     failure = models.TextField("実行できなかった理由", blank=True)
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実行を依頼した者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    requested_by_name = models.CharField("実行を依頼した者", max_length=200)
+    requested_by, requested_by_name = recorded_person("実行を依頼した者")
     created_at = models.DateTimeField("依頼日時", auto_now_add=True)
     finished_at = models.DateTimeField("完了日時", null=True, blank=True)
 

@@ -2,7 +2,6 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
@@ -16,7 +15,7 @@ from contracts.enums import (
     ReportKind,
 )
 from portal.uploads import protected_storage, protected_upload_path
-from portal.workflow import TransitionRecord, status_pair
+from portal.workflow import TransitionRecord, recorded_person, status_pair
 
 
 class FeeKind(models.TextChoices):
@@ -91,14 +90,7 @@ class Contract(models.Model):
     # 法115: the application
     application_method = models.CharField("申込みの方法", max_length=10, choices=ApplicationMethod.choices)
     applied_at = models.DateTimeField("申込日時")
-    applied_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="申込者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    applied_by_name = models.CharField("申込者", max_length=200)
+    applied_by, applied_by_name = recorded_person("申込者")
 
     # 法119: the fee
     estimated_fee = models.PositiveIntegerField("手数料の見込額（円）", null=True, blank=True)
@@ -111,15 +103,7 @@ class Contract(models.Model):
 
     # The contract as concluded (契約締結)
     concluded_on = models.DateField("契約締結日", null=True, blank=True)
-    concluded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="締結の事務を行った者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    concluded_by_name = models.CharField("締結の事務を行った者", max_length=200, blank=True)
+    concluded_by, concluded_by_name = recorded_person("締結の事務を行った者", blank=True)
     agency_party = models.CharField("契約当事者（行政機関）", max_length=300, blank=True)
     contractor_party = models.CharField("契約当事者（契約相手方）", max_length=300, blank=True)
     dataset_description = models.TextField("行政機関等匿名加工情報の概要", blank=True)
@@ -202,14 +186,7 @@ class CreationHoursLog(models.Model):
     work_date = models.DateField("作業日")
     hours = models.DecimalField("時間", max_digits=6, decimal_places=2)
     description = models.CharField("作業の内容", max_length=300)
-    logged_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    logged_by_name = models.CharField("記録者", max_length=200)
+    logged_by, logged_by_name = recorded_person("記録者")
     logged_at = models.DateTimeField("記録日時", auto_now_add=True)
 
     class Meta:
@@ -239,14 +216,7 @@ class Payment(models.Model):
     amount = models.PositiveIntegerField("納付額（円）")
     is_correction = models.BooleanField("訂正", default=False)
     correction_reason = models.TextField("訂正の理由", blank=True)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    recorded_by_name = models.CharField("記録者", max_length=200)
+    recorded_by, recorded_by_name = recorded_person("記録者")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
     class Meta:
@@ -278,14 +248,7 @@ class Cancellation(models.Model):
     ground = models.CharField("解除の事由", max_length=16, choices=CancellationGround.choices)
     reason = models.TextField("解除の理由")
     cancelled_on = models.DateField("解除の日")
-    decided_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    decided_by_name = models.CharField("記録者", max_length=200)
+    decided_by, decided_by_name = recorded_person("記録者")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
     class Meta:
@@ -320,14 +283,7 @@ class ContractReport(models.Model):
         blank=True,
         related_name="report",
     )
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="報告者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    submitted_by_name = models.CharField("報告者", max_length=200)
+    submitted_by, submitted_by_name = recorded_person("報告者")
     submitted_at = models.DateTimeField("報告日時", auto_now_add=True)
 
     class Meta:

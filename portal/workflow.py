@@ -1,5 +1,6 @@
 """What every status workflow shares: lock the row, check the app's explicit table of allowed moves,
-log the move with who and why, save. Each app keeps its own table and a thin `transition()`."""
+log the move with who and why, save. Each app keeps its own table and a thin `transition()`. And how
+records name the people who acted (an account plus a copied-in name)."""
 
 from collections.abc import Callable
 
@@ -14,18 +15,30 @@ def actor_name(actor) -> str:
     return getattr(actor, "display_name", None) or actor.get_username()
 
 
+def recorded_person(
+    label: str, *, blank: bool = False, editable: bool = True, max_length: int = 200
+) -> tuple[models.ForeignKey, models.CharField]:
+    """The pair of fields that names a person in a record: the account (set to NULL when it is deleted)
+    and the name copied in with `actor_name`, so the record still says who when the account is gone."""
+    return (
+        models.ForeignKey(
+            settings.AUTH_USER_MODEL,
+            verbose_name=f"{label}のアカウント",
+            on_delete=models.SET_NULL,
+            null=True,
+            blank=blank,
+            editable=editable,
+            related_name="+",
+        ),
+        models.CharField(label, max_length=max_length, blank=blank, editable=editable),
+    )
+
+
 class TransitionRecord(models.Model):
     """One status change: who, when, why. An audit row: it outlives the people it names, so the actor's
     name is copied in. Each workflow's record adds its subject and its `status_pair`."""
 
-    actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="実施者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    actor_name = models.CharField("実施者", max_length=200)
+    actor, actor_name = recorded_person("実施者")
     reason = models.TextField("理由", blank=True)
     occurred_at = models.DateTimeField("日時", auto_now_add=True)
 

@@ -2,10 +2,10 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 
 from portal.uploads import protected_storage, protected_upload_path
+from portal.workflow import recorded_person
 
 
 class ConsultationStatus(models.TextChoices):
@@ -51,14 +51,7 @@ class ConsultationMessage(models.Model):
     consultation = models.ForeignKey(
         Consultation, verbose_name="事前相談", on_delete=models.CASCADE, related_name="messages"
     )
-    author = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="送信者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    author_name = models.CharField("送信者", max_length=200)
+    author, author_name = recorded_person("送信者")
     from_agency = models.BooleanField("行政機関からの回答", default=False)
     body = models.TextField("本文")
     created_at = models.DateTimeField("送信日時", auto_now_add=True)

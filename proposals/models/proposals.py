@@ -6,7 +6,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.uploads import protected_storage, protected_upload_path
-from portal.workflow import TransitionRecord, status_pair
+from portal.workflow import TransitionRecord, recorded_person, status_pair
 from proposals.enums import AttachmentKind, DeliveryMethod, ProposalKind, ProposalStatus
 
 
@@ -150,14 +150,7 @@ class ProposalVersion(models.Model):
     number = models.PositiveSmallIntegerField("版")
     kind = models.CharField("種別", max_length=12, choices=VersionKind.choices)
     snapshot = models.JSONField("提出内容")
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="提出者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    submitted_by_name = models.CharField("提出者", max_length=200)
+    submitted_by, submitted_by_name = recorded_person("提出者")
     submitted_at = models.DateTimeField("提出日時")
 
     class Meta:
@@ -178,14 +171,7 @@ class CorrectionRequest(models.Model):
     )
     message = models.TextField("補正を求める事項")
     due_date = models.DateField("補正の期限")
-    requested_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="依頼者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    requested_by_name = models.CharField("依頼者", max_length=200)
+    requested_by, requested_by_name = recorded_person("依頼者")
     requested_at = models.DateTimeField("依頼日時", auto_now_add=True)
     answered_version = models.OneToOneField(
         ProposalVersion,

@@ -7,6 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from simple_history.models import HistoricalRecords
 
+from portal.workflow import recorded_person
 from proposals import rules
 from proposals.enums import DisqualificationGround, ProposerKind
 from proposals.validators import validate_corporate_number, validate_postal_code
@@ -117,15 +118,7 @@ class DisqualificationRecord(models.Model):
     event_date = models.DateField("解除の日又は刑の執行を終わった日等")
     reason = models.TextField("経緯")
     source = models.CharField("記録の根拠", max_length=200, help_text="契約番号や公的な情報源など")
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    recorded_by_name = models.CharField("記録者", max_length=150, blank=True)
+    recorded_by, recorded_by_name = recorded_person("記録者", blank=True, max_length=150)
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
     history = HistoricalRecords()

@@ -2,12 +2,12 @@
 
 import uuid
 
-from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from portal.uploads import protected_storage, protected_upload_path
+from portal.workflow import recorded_person
 from proposals.enums import Criterion, NoticeDocumentKind, ScreeningDecision
 
 
@@ -65,25 +65,9 @@ class Screening(models.Model):
         "proposals.Proposal", verbose_name="提案", on_delete=models.PROTECT, related_name="screening"
     )
     started_at = models.DateTimeField("審査開始日時", auto_now_add=True)
-    submitted_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="決裁に回付した者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    submitted_by_name = models.CharField("決裁に回付した者", max_length=200, blank=True)
+    submitted_by, submitted_by_name = recorded_person("決裁に回付した者", blank=True)
     submitted_at = models.DateTimeField("決裁への回付日時", null=True, blank=True)
-    approver = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="決裁者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        blank=True,
-        related_name="+",
-    )
-    approver_name = models.CharField("決裁者", max_length=200, blank=True)
+    approver, approver_name = recorded_person("決裁者", blank=True)
     decided_at = models.DateTimeField("決裁日時", null=True, blank=True)
     decision = models.CharField("審査の結果", max_length=12, choices=ScreeningDecision.choices, blank=True)
     decision_comment = models.TextField("決裁時の意見", blank=True)
@@ -107,22 +91,8 @@ class ScreeningAssignment(models.Model):
     """A screener assigned to a screening, and their conflict-of-interest declaration (利益相反の申告)."""
 
     screening = models.ForeignKey(Screening, verbose_name="審査", on_delete=models.PROTECT, related_name="assignments")
-    screener = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="審査担当者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    screener_name = models.CharField("審査担当者", max_length=200)
-    assigned_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="割当者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    assigned_by_name = models.CharField("割当者", max_length=200)
+    screener, screener_name = recorded_person("審査担当者")
+    assigned_by, assigned_by_name = recorded_person("割当者")
     assigned_at = models.DateTimeField("割当日時", auto_now_add=True)
     # None: not declared yet; True: a conflict, so the screener is recused (回避); False: none.
     has_conflict = models.BooleanField("利益相反の有無", null=True, blank=True)
@@ -172,14 +142,7 @@ class CriterionRecord(models.Model):
     met = models.BooleanField("適合")
     reason = models.TextField("理由")
     overrides_suggestion = models.BooleanField("候補と異なる判断", default=False)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    recorded_by_name = models.CharField("記録者", max_length=200)
+    recorded_by, recorded_by_name = recorded_person("記録者")
     recorded_at = models.DateTimeField("記録日時")
 
     history = HistoricalRecords()
@@ -221,14 +184,7 @@ class ResultNotice(models.Model):
     estimated_hours = models.DecimalField(
         "作成に要する時間の見込み", max_digits=7, decimal_places=2, null=True, blank=True
     )
-    issued_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="決裁者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    issued_by_name = models.CharField("決裁者", max_length=200)
+    issued_by, issued_by_name = recorded_person("決裁者")
     issued_at = models.DateTimeField("発出日時", auto_now_add=True)
 
     class Meta:

@@ -2,12 +2,11 @@
 
 import uuid
 
-from django.conf import settings
 from django.db import models
 from simple_history.models import HistoricalRecords
 
 from portal.compliance.enums import IncidentSource, IncidentStatus, StepKind
-from portal.workflow import TransitionRecord, status_pair
+from portal.workflow import TransitionRecord, recorded_person, status_pair
 
 
 class Incident(models.Model):
@@ -58,15 +57,7 @@ class Incident(models.Model):
         related_name="incident",
         editable=False,
     )
-    reported_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="報告者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        editable=False,
-    )
-    reported_by_name = models.CharField("報告者", max_length=200, editable=False)
+    reported_by, reported_by_name = recorded_person("報告者", editable=False)
     reported_at = models.DateTimeField("報告日時", auto_now_add=True)
     closed_at = models.DateTimeField("終結日時", null=True, blank=True, editable=False)
     created_at = models.DateTimeField("作成日時", auto_now_add=True)
@@ -96,14 +87,7 @@ class IncidentStep(models.Model):
     reference = models.CharField(
         "報告の番号等", max_length=100, blank=True, help_text="個人情報保護委員会への報告の受付番号・文書番号など"
     )
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    recorded_by_name = models.CharField("記録者", max_length=200)
+    recorded_by, recorded_by_name = recorded_person("記録者")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
     class Meta:
@@ -127,14 +111,7 @@ class IncidentEscalation(models.Model):
     the organization and the chief managers, each by one e-mail of the outbox."""
 
     incident = models.ForeignKey(Incident, verbose_name="事案", on_delete=models.PROTECT, related_name="escalations")
-    recipient = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="報告先のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    recipient_name = models.CharField("報告先", max_length=200)
+    recipient, recipient_name = recorded_person("報告先")
     recipient_role = models.CharField("報告先の役割", max_length=100)
     notification = models.ForeignKey(
         "portal.Notification", verbose_name="通知（電子メール）", on_delete=models.SET_NULL, null=True, related_name="+"

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.db import models
 
 from portal.compliance.enums import InspectionOccasion, InspectionResult, InspectionSubject
+from portal.workflow import recorded_person
 
 
 class Inspection(models.Model):
@@ -97,15 +98,7 @@ class DatasetCorrection(models.Model):
     found_by = models.CharField("発見した者", max_length=200, help_text="職員、契約相手方など")
     error = models.TextField("誤り等の内容")
     instruction = models.TextField("保護管理者の指示", help_text="訂正、再作成、利用の停止、契約相手方への連絡など")
-    instructed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="指示した保護管理者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-        editable=False,
-    )
-    instructed_by_name = models.CharField("指示した保護管理者", max_length=200, editable=False)
+    instructed_by, instructed_by_name = recorded_person("指示した保護管理者", editable=False)
     instructed_at = models.DateTimeField("指示の記録日時", auto_now_add=True)
     correction = models.TextField("行った訂正等の内容", blank=True)
     corrected_on = models.DateField("訂正等を行った日", null=True, blank=True)

@@ -16,7 +16,7 @@ from portal.compliance.enums import (
     OutsourcingStatus,
     SubcontractingStatus,
 )
-from portal.workflow import TransitionRecord, status_pair
+from portal.workflow import TransitionRecord, recorded_person, status_pair
 from proposals.validators import validate_corporate_number
 
 
@@ -169,14 +169,7 @@ class Subcontracting(models.Model):
     is_subsidiary = models.BooleanField("委託先の子会社", default=False)
     scope = models.TextField("再委託する業務の範囲")
     approved_on = models.DateField("承認日")
-    approved_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="承認者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    approved_by_name = models.CharField("承認者", max_length=200)
+    approved_by, approved_by_name = recorded_person("承認者")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
     updated_at = models.DateTimeField("更新日時", auto_now=True)
 
@@ -246,14 +239,7 @@ class OutsourcingInspection(models.Model):
     inspector = models.CharField("検査者", max_length=200)
     findings = models.TextField("検査の所見")
     result = models.CharField("検査の結果", max_length=20, choices=InspectionResult.choices)
-    recorded_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL,
-        verbose_name="記録者のアカウント",
-        on_delete=models.SET_NULL,
-        null=True,
-        related_name="+",
-    )
-    recorded_by_name = models.CharField("記録者", max_length=200)
+    recorded_by, recorded_by_name = recorded_person("記録者")
     recorded_at = models.DateTimeField("記録日時", auto_now_add=True)
 
     class Meta:
