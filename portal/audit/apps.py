@@ -15,7 +15,7 @@ class AuditConfig(AppConfig):
         from guardian.utils import get_group_obj_perms_model, get_user_obj_perms_model
 
         from portal.audit import signals
-        from portal.audit.reports import audit_sections_register
+        from portal.audit.access_sections import audit_sections_register
 
         user_logged_in.connect(signals.on_user_logged_in, dispatch_uid="audit.user_logged_in")
         user_login_failed.connect(signals.on_user_login_failed, dispatch_uid="audit.user_login_failed")

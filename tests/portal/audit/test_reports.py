@@ -10,11 +10,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from portal.audit.access_sections import AUDIT_SECTIONS
 from portal.audit.enums import AccessAction, AccessResult, AlertKind
 from portal.audit.forms import ReportPeriodForm
 from portal.audit.models import AccessAlert, AccessRecord
 from portal.audit.report_sections import ReportSection, register_section, report_sections, unregister_section
-from portal.audit.reports import AUDIT_SECTIONS, ReportPeriod, default_period, report_build, report_csv_zip
+from portal.audit.reports import ReportPeriod, default_period, report_build, report_csv_zip
 from portal.audit.services import JST, access_record, alert_raise, alert_review
 from tests.factories.accounts import UserFactory
 from tests.helpers import pdf_text
