@@ -8,7 +8,8 @@ does), one that does not exist a redirect with "does not exist" — an oracle fo
 
 from django.contrib.admin.options import TO_FIELD_VAR
 from django.contrib.admin.utils import unquote
-from django.http import Http404
+from django.http import Http404, HttpResponseNotAllowed
+from django.shortcuts import get_object_or_404
 from simple_history.admin import SimpleHistoryAdmin
 
 from portal.audit.refusals import refusal_record_if_exists
@@ -56,6 +57,14 @@ class ObjectAccessMixin:
     def history_form_view(self, request, object_id, version_id, extra_context=None):
         # Routed only for SimpleHistoryAdmin subclasses, which define it.
         self.object_visible_or_404(request, object_id, deleted_history=True)
+        if request.method not in ("GET", "HEAD"):
+            # SIMPLE_HISTORY_REVERT_DISABLED only hides the button: simple_history would still save a
+            # POSTed old version. History is read-only; a change goes through the change form. (A version
+            # that does not exist stays a 404, as simple_history answers it.)
+            history = getattr(self.model, self.model._meta.simple_history_manager_attribute).model
+            lookup = {self.model._meta.pk.attname: unquote(object_id), "history_id": version_id}
+            get_object_or_404(history, **lookup)
+            return HttpResponseNotAllowed(["GET", "HEAD"])
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 

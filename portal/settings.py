@@ -141,11 +141,16 @@ LOGIN_REDIRECT_URL = "mypage:dashboard"
 PASSWORD_RESET_TIMEOUT = 60 * 60  # a reset link works for one hour
 GUARDIAN_RAISE_403 = False
 ANONYMOUS_USER_NAME = None  # guardian: no anonymous object permissions
+# Change history is read-only: a change goes through the change form and its services (their rules and
+# records), never by reverting to an old version from the history page.
+SIMPLE_HISTORY_REVERT_DISABLED = True
 
 LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
+# Japanese for the libraries that ship none (django-simple-history's history pages): locale/ja.
+LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
 STATIC_URL = "static/"

@@ -24,6 +24,7 @@ command -v pdftotext >/dev/null 2>&1 || need+=(poppler-utils)                 # 
 if [ "$purpose" = test ]; then
   command -v chromium >/dev/null 2>&1 || need+=(chromium)                     # browser tests
   command -v redis-server >/dev/null 2>&1 || need+=(redis-server)             # broker-outage tests
+  command -v msgfmt >/dev/null 2>&1 || need+=(gettext)                        # locale/ is compiled
 fi
 if [ ${#need[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
