@@ -149,7 +149,7 @@ LANGUAGE_CODE = "ja"
 LANGUAGES = [("ja", "日本語")]
 TIME_ZONE = "Asia/Tokyo"
 USE_I18N = True
-# Japanese for the libraries that ship none (django-simple-history's history pages): locale/ja.
+# Japanese for the libraries that ship none (django-simple-history's history pages, django-axes): locale/ja.
 LOCALE_PATHS = [BASE_DIR / "locale"]
 USE_TZ = True
 
@@ -372,7 +372,12 @@ CELERY_BEAT_SCHEDULE["audit.archive_access_records"] = {"task": "audit.archive_a
 # Seed 004 第11条 (認証機能: TOTP second factor for staff, lockout, password rules), 第14条 (the admin's
 # privileges need the second factor) and 第21条 (timeouts, sign-out ends every session); docs/security.md.
 INSTALLED_APPS[INSTALLED_APPS.index("django.contrib.admin")] = "portal.security.apps.SecureAdminConfig"
-INSTALLED_APPS += ["django_otp", "django_otp.plugins.otp_totp", "axes", "portal.security.apps.SecurityConfig"]
+INSTALLED_APPS += [
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "portal.security.apps.AxesConfig",
+    "portal.security.apps.SecurityConfig",
+]
 MIDDLEWARE.insert(
     MIDDLEWARE.index("django.contrib.auth.middleware.AuthenticationMiddleware") + 1,
     "django_otp.middleware.OTPMiddleware",

@@ -1,3 +1,4 @@
+from axes.apps import AppConfig as AxesAppConfig
 from django.apps import AppConfig
 from django.contrib.admin import apps as admin_apps
 
@@ -20,3 +21,10 @@ class SecureAdminConfig(admin_apps.AdminConfig):
     """django.contrib.admin whose default site (admin.site) asks staff for the second factor."""
 
     default_site = "portal.security.admin_site.PortalAdminSite"
+
+
+class AxesConfig(AxesAppConfig):
+    """django-axes under a Japanese name in the admin (its own would be "Axes"; its strings: locale/ja)."""
+
+    default = False
+    verbose_name = "サインインの試行とロックアウト"
