@@ -34,11 +34,11 @@ def resume_dataset_jobs() -> int:
 
 
 @shared_task(name="anonymizer.sweep_work")
-def sweep_work() -> dict:
+def sweep_work(trigger: str = "daily") -> dict:
     """Remove temporary copies and unreferenced files that dead attempts left (daily and at worker start)."""
     from anonymizer.services import work_sweep
 
-    return work_sweep()
+    return work_sweep(trigger=trigger)
 
 
 @worker_ready.connect
@@ -49,7 +49,7 @@ def sweep_at_worker_start(sender=None, **kwargs) -> None:
     if app.conf.task_default_queue not in app.amqp.queues.consume_from:
         return
     try:
-        result = sweep_work()
+        result = sweep_work(trigger="worker_start")
     except Exception:  # a sweep must never keep a worker from starting
         logger.exception("anonymizer: the sweep at worker start failed")
     else:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 from django.conf import settings
 
+from portal.sweeps import sweep_record
+
 logger = logging.getLogger(__name__)
 
 
@@ -35,10 +37,16 @@ def upload_temp_sweep(*, now: float | None = None) -> int:
 
 
 def upload_temp_sweep_at_start(process: str) -> None:
-    """Sweep at a process start; a failure is logged and never keeps the process from starting."""
+    """Sweep at a process start ("web" or "worker"); a sweep that removed something is recorded
+    (portal.sweeps). A failure of either is logged and never keeps the process from starting."""
     try:
         removed = upload_temp_sweep()
     except Exception:
         logger.exception("uploads: the sweep of the temporary upload files at %s start failed", process)
-    else:
-        logger.info("uploads: swept %d temporary upload file(s) left over at %s start", removed, process)
+        return
+    logger.info("uploads: swept %d temporary upload file(s) left over at %s start", removed, process)
+    if removed:
+        try:
+            sweep_record(trigger=f"{process}_start", counts={"upload_files": removed})
+        except Exception:
+            logger.exception("uploads: the sweep at %s start could not be recorded", process)

@@ -60,6 +60,7 @@ from files_registry.sources import source_file_latest
 from portal import crypto
 from portal.accounts.roles import organizations_managed_by
 from portal.notifications import outbox_enqueue
+from portal.sweeps import sweep_record
 from portal.workflow import actor_name
 
 logger = logging.getLogger(__name__)
@@ -321,9 +322,10 @@ def dataset_jobs_resume() -> int:
     return count
 
 
-def work_sweep() -> dict:
+def work_sweep(*, trigger: str = "daily") -> dict:
     """Remove what dead attempts left (worker start and daily): the plaintext work folders no attempt uses
-    any more, and encrypted files no record points to (seed 004 第17条).
+    any more, and encrypted files no record points to (seed 004 第17条). Each sweep is recorded, also one
+    that found nothing (portal.sweeps: the evidence of 第17条第2項).
 
     An attempt is over when it no longer owns its job (the attempt number, not the lease, decides: an
     attempt whose lease ran out during a long phase still owns the job until another takes it over) or when
@@ -351,4 +353,6 @@ def work_sweep() -> dict:
             if name not in known:
                 path.unlink(missing_ok=True)
                 removed_files += 1
-    return {"work_folders": removed_folders, "unreferenced_files": removed_files}
+    counts = {"work_folders": removed_folders, "unreferenced_files": removed_files}
+    sweep_record(trigger=trigger, counts=counts)
+    return counts

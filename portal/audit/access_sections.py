@@ -20,6 +20,7 @@ from portal.audit.models import AccessAlert, AccessRecord
 from portal.audit.report_sections import ReportSection, register_section
 from portal.audit.reports import ReportPeriod, jtime
 from portal.audit.verification import chain_verify
+from portal.sweeps import COUNT_LABELS, SWEEP_OBJECT_TYPE, TRIGGER_LABELS, sweep_describe
 
 # Objects whose every access the audit lists one by one (seed 004 第12条・第29条): the locked-away
 # source files, anything of the processing engine (datasets, processing secrets), proposals and contracts.
@@ -230,6 +231,24 @@ def superuser_rows(start: datetime.date, end: datetime.date) -> Iterator[tuple[s
         )
 
 
+def _sweeps(start: datetime.date, end: datetime.date):
+    return _records(start, end).filter(object_type=SWEEP_OBJECT_TYPE)
+
+
+def sweep_rows(start: datetime.date, end: datetime.date) -> Iterator[tuple[str, ...]]:
+    """Every sweep of temporary copies (seed 004 第17条, evidence for the 点検 of 第17条第2項)."""
+    for record in _listed(_sweeps(start, end)):
+        detail = record["detail"]
+        counts = {key: int(detail[key]) for key in COUNT_LABELS if key in detail}
+        yield (
+            str(record["position"]),
+            jtime(record["occurred_at"]),
+            TRIGGER_LABELS.get(detail.get("trigger", ""), str(detail.get("trigger", ""))),
+            str(sum(counts.values())),
+            sweep_describe(counts),
+        )
+
+
 def chain_verification_rows(start: datetime.date, end: datetime.date) -> Iterator[tuple[str, ...]]:
     """The verification of the whole chain at the time of the report (read-only, 第12条2項)."""
     path = heads_file_path()
@@ -300,6 +319,14 @@ AUDIT_SECTIONS = (
         rows=superuser_rows,
         count=_counter(_by_superusers),
         order=50,
+    ),
+    ReportSection(
+        key="temporary_copies",
+        title="一時的な複製の消去（第17条）",
+        columns=("通番", "日時", "契機", "消去した件数", "内訳"),
+        rows=sweep_rows,
+        count=_counter(_sweeps),
+        order=61,
     ),
     ReportSection(
         key="chain_verification",

@@ -17,6 +17,7 @@ from portal.audit.models import AccessAlert, AccessRecord
 from portal.audit.report_sections import ReportSection, register_section, report_sections, unregister_section
 from portal.audit.reports import ReportPeriod, default_period, report_build, report_csv_zip
 from portal.audit.services import JST, access_record, alert_raise, alert_review
+from portal.sweeps import sweep_record
 from tests.factories.accounts import UserFactory
 from tests.helpers import pdf_text
 
@@ -432,6 +433,7 @@ def test_each_audit_section_takes_the_same_queries_for_1_and_3_records(clock, se
         access_record(actor=user, action="view", result="refused", object_type="contracts.contract")
         access_record(actor=None, username="x", action="sign_in_failed", result="failed")
         access_record(actor=user, action="view", result="success", detail={"superuser": True})
+        sweep_record(trigger="daily", counts={"work_folders": number, "unreferenced_files": 0})
         moment = datetime.datetime(2026, 6, 5, 10, 0, tzinfo=JST)
         alert, _ = alert_raise(
             kind=AlertKind.OFF_HOURS, dedup_key=f"q:{number}", period_start=moment, period_end=moment
