@@ -22,6 +22,7 @@ from portal import crypto
 from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
 
+MASTER_KEY_OBJECT_TYPE = "crypto.masterkey"
 ACTOR = "(rotate_master_key)"
 BATCH_SIZE = 500
 _registry: dict[str, type[models.Model]] = {}
@@ -106,7 +107,7 @@ def _missing_keys_check(current: str) -> None:
         username=ACTOR,
         action=AccessAction.CHANGE,
         result=AccessResult.REFUSED,
-        object_type="crypto.masterkey",
+        object_type=MASTER_KEY_OBJECT_TYPE,
         object_repr="マスター鍵の切替え",
         detail={"missing_key_ids": ",".join(sorted(missing))[:200]},
     )

@@ -10,6 +10,7 @@ from portal.audit.enums import AccessAction, AccessResult
 from portal.audit.services import access_record
 
 SWEEP_OBJECT_TYPE = "portal.temporarycopies"
+SWEEPER = "(sweep_temporary_copies)"  # the records' actor, as the other system tasks name themselves
 
 # What a sweep counts, in the order the record names it.
 COUNT_LABELS = {
@@ -35,6 +36,7 @@ def sweep_record(*, trigger: str, counts: dict[str, int]) -> None:
         raise ValueError(f"unknown sweep trigger or counts: {trigger!r}, {sorted(counts)}")
     access_record(
         actor=None,
+        username=SWEEPER,
         action=AccessAction.DELETE,
         result=AccessResult.SUCCESS,
         object_type=SWEEP_OBJECT_TYPE,

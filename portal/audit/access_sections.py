@@ -17,9 +17,12 @@ from django.utils import timezone
 from portal.audit.chain import exported_heads_read, heads_file_path
 from portal.audit.enums import AccessAction, AccessResult, AlertKind
 from portal.audit.models import AccessAlert, AccessRecord
+from portal.audit.monitoring import VERIFICATION_OBJECT_TYPE
 from portal.audit.report_sections import ReportSection, register_section
-from portal.audit.reports import ReportPeriod, jtime
+from portal.audit.reports import REPORT_OBJECT_TYPE, ReportPeriod, jtime
 from portal.audit.verification import chain_verify
+from portal.backup.services import OBJECT_TYPE as BACKUP_OBJECT_TYPE
+from portal.key_rotation import MASTER_KEY_OBJECT_TYPE
 from portal.sweeps import COUNT_LABELS, SWEEP_OBJECT_TYPE, TRIGGER_LABELS, sweep_describe
 
 # Objects whose every access the audit lists one by one (seed 004 第12条・第29条): the locked-away
@@ -51,11 +54,23 @@ def _who(name: str, username: str) -> str:
     return name or username or "（サインインしていない利用者）"
 
 
+# What the system records about things that are not rows of a model (the tasks and commands that write them).
+OTHER_OBJECT_TYPES = {
+    REPORT_OBJECT_TYPE: "監査報告",
+    VERIFICATION_OBJECT_TYPE: "アクセス記録の検証",
+    BACKUP_OBJECT_TYPE: "バックアップ",
+    MASTER_KEY_OBJECT_TYPE: "マスター鍵",
+    SWEEP_OBJECT_TYPE: "一時的な複製",
+}
+
+
 @functools.lru_cache(maxsize=256)
 def object_type_label(object_type: str) -> str:
     """The model's Japanese name with its label, e.g. 「提案（proposals.proposal）」."""
     if not object_type:
         return "－"
+    if object_type in OTHER_OBJECT_TYPES:
+        return f"{OTHER_OBJECT_TYPES[object_type]}（{object_type}）"
     try:
         model = apps.get_model(object_type)
     except (LookupError, ValueError):

@@ -33,6 +33,7 @@ from portal.jdates import wareki
 
 logger = logging.getLogger(__name__)
 
+REPORT_OBJECT_TYPE = "audit.report"  # the access record of each report generated
 SCREEN_ROW_LIMIT = 100
 PDF_ROW_LIMIT = 50
 
@@ -232,7 +233,7 @@ def audit_report_record(*, actor, period: ReportPeriod, output: str, request: Ht
             action=AccessAction.EXPORT,
             result=AccessResult.SUCCESS,
             request=request,
-            object_type="audit.report",
+            object_type=REPORT_OBJECT_TYPE,
             object_repr=f"監査報告 {period.start.isoformat()}～{period.end.isoformat()}",
             detail={"output": output, "period_start": period.start.isoformat(), "period_end": period.end.isoformat()},
         )

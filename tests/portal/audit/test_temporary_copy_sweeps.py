@@ -33,7 +33,8 @@ def test_a_work_sweep_that_found_nothing_is_recorded_too():
     services.work_sweep()
 
     [record] = sweeps()
-    assert (record.actor_user_id, record.actor_name, record.action, record.result) == (None, "", "delete", "success")
+    assert (record.actor_user_id, record.actor_username) == (None, "(sweep_temporary_copies)")
+    assert (record.action, record.result) == ("delete", "success")
     assert record.detail == {"trigger": "daily", "work_folders": 0, "unreferenced_files": 0}
     assert record.object_repr == (
         "一時的な複製の消去（作業用の一時フォルダ 0件、どの記録からも参照されない暗号化ファイル 0件）"
@@ -103,3 +104,13 @@ def test_the_audit_report_lists_the_sweeps_of_its_period(clock):
         ),
         ("令和8年6月3日 09:30:00", "Web サーバーの起動時", "3", "アップロードの一時ファイル 3件"),
     ]
+
+
+def test_who_accessed_what_names_the_sweeper_and_what_it_swept(clock):
+    clock.set(2026, 6, 2, 3, 0)
+    sweep_record(trigger="daily", counts={"work_folders": 0, "unreferenced_files": 0})
+    june = ReportPeriod(datetime.date(2026, 6, 1), datetime.date(2026, 6, 30))
+
+    [section] = [section for section in report_build(period=june, row_limit=50) if section.key == "access_by_user"]
+
+    assert section.rows == [("(sweep_temporary_copies)", "一時的な複製（portal.temporarycopies）", "削除", "1")]
