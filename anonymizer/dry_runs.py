@@ -34,18 +34,22 @@ class DryRunCheck:
 
 
 def _latest_version_number(proposal) -> int:
-    return proposal.versions.order_by("-number").values_list("number", flat=True).first() or 0
+    version = proposal.latest_version()
+    return version.number if version is not None else 0
 
 
 def _when(run: DryRun) -> str:
     return f"{wareki(run.created_at)} {timezone.localtime(run.created_at):%H:%M}"
 
 
-def dry_run_matching(proposal, *, digest: str, version_number: int | None = None) -> DryRun | None:
-    """The newest completed dry run of the proposal's latest version (or `version_number`) whose plan has
-    `digest`; None when there is none. Reads only."""
-    number = _latest_version_number(proposal) if version_number is None else version_number
-    runs = proposal.dry_runs.filter(status=DryRunStatus.DONE, version_number=number).order_by("-created_at")
+def latest_version_dry_runs(proposal) -> list[DryRun]:
+    """The completed dry runs of the proposal's latest version, newest first. Reads only."""
+    number = _latest_version_number(proposal)
+    return list(proposal.dry_runs.filter(status=DryRunStatus.DONE, version_number=number).order_by("-created_at"))
+
+
+def matching_dry_run(runs: list[DryRun], digest: str) -> DryRun | None:
+    """The first of `runs` whose plan has `digest`."""
     return next((run for run in runs if run.plan_digest == digest), None)
 
 
@@ -63,7 +67,8 @@ def dry_run_check(proposal) -> DryRunCheck:
         digest = plan_digest(proposal_plan(proposal).plan)
     except PlanUnavailable as exc:
         return DryRunCheck(None, ("現在の処理計画を作成できないため、試行の結果と照合できません。", *exc.messages))
-    run = dry_run_matching(proposal, digest=digest, version_number=version)
+    of_version = [candidate for candidate in done if candidate.version_number == version]
+    run = matching_dry_run(of_version, digest)
     if run is not None:
         if run.compliant:
             return DryRunCheck(run)
@@ -71,7 +76,6 @@ def dry_run_check(proposal) -> DryRunCheck:
         return DryRunCheck(
             run, (f"第{version}版の原データによる試行（{_when(run)}）の判定は、加工の基準に不適合でした：{reasons}",)
         )
-    of_version = [candidate for candidate in done if candidate.version_number == version]
     if of_version:
         changed = of_version[0]
         return DryRunCheck(

@@ -231,7 +231,7 @@ class ScreeningAdmin(admin.ModelAdmin):
     def _context(self, request, screening: Screening, bound: dict) -> dict:
         proposal = screening.proposal
         user = request.user
-        version = criteria_rules.latest_version(proposal)
+        version = proposal.latest_version()
         suggestions = criteria_rules.suggestions(proposal, version=version) if version else {}
         records = {record.criterion: record for record in screening.criteria.select_related("version")}
         assignments = list(screening.assignments.all())

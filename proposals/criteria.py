@@ -48,10 +48,6 @@ def applicable_criteria(proposal: Proposal) -> tuple[Criterion, ...]:
     return EXISTING_DATASET_CRITERIA if proposal.is_existing_dataset else tuple(Criterion)
 
 
-def latest_version(proposal: Proposal) -> ProposalVersion | None:
-    return proposal.versions.order_by("-number").first()
-
-
 def suggestions(
     proposal: Proposal, *, version: ProposalVersion, on_date: datetime.date | None = None
 ) -> dict[Criterion, Suggestion]:

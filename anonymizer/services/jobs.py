@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from anonymizer import engine
-from anonymizer.dry_runs import dry_run_matching
+from anonymizer.dry_runs import latest_version_dry_runs, matching_dry_run
 from anonymizer.engine.plan import plan_digest
 from anonymizer.enums import DryRunStatus, JobStatus
 from anonymizer.models import AnonymizedDataset, DatasetFile, DatasetJob, DryRun, ProcessingSecret
@@ -86,10 +86,8 @@ def _screened_plan_digest(proposal, plan: dict) -> str:
     if proposal.is_existing_dataset:
         previous = AnonymizedDataset.objects.filter(summary=proposal.dataset_summary_id).order_by("created_at")
         return previous.values_list("plan_digest", flat=True).first() or ""
-    version = proposal.versions.order_by("-number").values_list("number", flat=True).first() or 0
-    run = dry_run_matching(proposal, digest=plan_digest(plan), version_number=version) or (
-        proposal.dry_runs.filter(status=DryRunStatus.DONE, version_number=version).order_by("-created_at").first()
-    )
+    runs = latest_version_dry_runs(proposal)
+    run = matching_dry_run(runs, plan_digest(plan)) or (runs[0] if runs else None)
     return run.plan_digest if run is not None else ""
 
 

@@ -62,7 +62,7 @@ def dry_run_request(*, screening, actor) -> DryRun:
         built = proposal_plan(proposal)
     except PlanUnavailable as exc:
         raise AnonymizerError(exc.messages) from None
-    version = proposal.versions.order_by("-number").first()
+    version = proposal.latest_version()
     dry_run = DryRun.objects.create(
         proposal=proposal,
         version_number=version.number if version else 0,

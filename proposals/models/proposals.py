@@ -108,6 +108,10 @@ class Proposal(models.Model):
     def is_existing_dataset(self) -> bool:
         return self.kind == ProposalKind.EXISTING_DATASET
 
+    def latest_version(self) -> "ProposalVersion | None":
+        """The version screening works on: the last one submitted (a correction adds a new one)."""
+        return self.versions.order_by("-number").first()
+
     @property
     def editable_by_proposer(self) -> bool:
         """Only a draft, or a proposal whose correction (補正) was requested, can be edited."""

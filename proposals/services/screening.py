@@ -187,7 +187,7 @@ def criterion_record(
     dry_run = None
     if criterion == Criterion.PROCESSING and met:
         dry_run = _require_dry_run(proposal, refusal="審査基準③を「適合」と記録できません。")
-    version = criteria_rules.latest_version(proposal)
+    version = proposal.latest_version()
     suggestion = criteria_rules.suggestions(proposal, version=version)[criterion]
     reason = reason.strip()
     overrides = suggestion.met is not None and suggestion.met != met
@@ -241,7 +241,7 @@ def _require_dry_run(proposal: Proposal, *, refusal: str):
 def missing_criteria(screening: Screening) -> list[Criterion]:
     """Applicable criteria without a finding on the latest version (after a correction, all of them again)."""
     proposal = screening.proposal
-    version = criteria_rules.latest_version(proposal)
+    version = proposal.latest_version()
     current = {
         record.criterion
         for record in screening.criteria.all()
@@ -330,7 +330,7 @@ def screening_approve(
         refusal=f"{DRY_RUN_NO_LONGER_HOLDS}決裁できません。差し戻して、原データによる試行のやり直しを求めてください。",
     )
     today = today or timezone.localdate()
-    version = criteria_rules.latest_version(proposal)
+    version = proposal.latest_version()
     records = {Criterion(record.criterion): record for record in locked.criteria.all()}
     applicable = criteria_rules.applicable_criteria(proposal)
     # 法114条2項: adequate only when every criterion of 1項 (as applicable) is met; otherwise 3項.

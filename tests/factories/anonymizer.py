@@ -70,7 +70,7 @@ def dry_run_done(proposal) -> DryRun:
     if source_file_latest(entry) is None:
         manager = staff_user(StaffRole.PROTECTION_MANAGER, organization=entry.organization)
         source_file_store(entry=entry, upload=ContentFile(source_csv(), name="source.csv"), actor=manager)
-    version = proposal.versions.order_by("-number").first()
+    version = proposal.latest_version()
     dry_run = DryRun.objects.create(
         proposal=proposal,
         version_number=version.number if version else 0,

@@ -252,7 +252,7 @@ def test_an_existing_dataset_proposal_is_screened_on_1_and_4_to_7(screener, chie
 
 
 def _suggest(proposal):
-    return criteria.suggestions(proposal, version=criteria.latest_version(proposal))
+    return criteria.suggestions(proposal, version=proposal.latest_version())
 
 
 def test_suggestion_1_clean_proposer_is_adequate(proposal):
@@ -291,7 +291,7 @@ def test_suggestion_2_compares_with_the_file(proposal, file_count, met, text):
 
 
 def test_suggestion_2_below_the_minimum_from_the_snapshot(proposal):
-    version = criteria.latest_version(proposal)
+    version = proposal.latest_version()
     version.snapshot["subject_count"] = 999
 
     suggestion = criteria.suggestions(proposal, version=version)[C.SUBJECT_COUNT]

@@ -152,7 +152,7 @@ def test_the_3_pre_fill_is_the_dry_runs_verdict(case, screening, screener):
     arrange(screening, screener)
     proposal = Proposal.objects.get(pk=screening.proposal_id)
 
-    suggestion = criteria.suggestions(proposal, version=criteria.latest_version(proposal))[C.PROCESSING]
+    suggestion = criteria.suggestions(proposal, version=proposal.latest_version())[C.PROCESSING]
 
     assert suggestion.met is suggested
 
